@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The whole test suite, from a clean clone: installs what the tests need (when root), starts a throwaway
+# PostgreSQL and Redis on free loopback ports, runs `dotnet test` on the solution, stops what it started and ends
+# with one line: "N passed, N failed, N skipped". Exit code is non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log() { printf '[test.sh] %s\n' "$*" >&2; }
+
+# --- 1. What the tests need from Debian ------------------------------------------------------------------------
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+missing=()
+[ -n "$(pg_bin)" ] || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing ${missing[*]} (apt-get)"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >/tmp/passerelle-apt.log 2>&1; then
+      log "apt-get failed (see /tmp/passerelle-apt.log); tests that need ${missing[*]} will skip"
+    fi
+  else
+    log "not root: cannot install ${missing[*]}; tests that need them will skip"
+  fi
+fi
+
+# --- 2. Throwaway services on free loopback ports --------------------------------------------------------------
+work=$(mktemp -d /tmp/passerelle-test.XXXXXX)
+chmod 755 "$work"
+pg_started=""
+redis_pid=""
+cleanup() {
+  if [ -n "$pg_started" ]; then as_pg "$(pg_bin)/pg_ctl" -D "$work/pg" -m immediate -w stop >/dev/null 2>&1; fi
+  if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  local port
+  for _ in $(seq 1 200); do
+    port=$(( 20000 + RANDOM % 40000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  return 1
+}
+
+# initdb refuses to run as root, so PostgreSQL runs as the postgres user when we are root.
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+if [ -n "$(pg_bin)" ] && { [ "$(id -u)" != 0 ] || id postgres >/dev/null 2>&1; }; then
+  pg_port=$(free_port)
+  mkdir -p "$work/pg" && { [ "$(id -u)" != 0 ] || chown postgres "$work/pg"; }
+  if as_pg "$(pg_bin)/initdb" -D "$work/pg" -U postgres -A trust --no-sync -E UTF8 >"$work/initdb.log" 2>&1 \
+     && as_pg "$(pg_bin)/pg_ctl" -D "$work/pg" -w -t 60 -l "$work/pg/server.log" \
+          -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $work/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+          start >/dev/null 2>&1; then
+    pg_started=1
+    export PASSERELLE_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
+    log "PostgreSQL on 127.0.0.1:$pg_port"
+  else
+    log "PostgreSQL did not start (see $work/initdb.log); tests that need it will skip"
+  fi
+fi
+
+if command -v redis-server >/dev/null 2>&1; then
+  redis_port=$(free_port)
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 1 50); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  export PASSERELLE_TEST_REDIS="127.0.0.1:$redis_port"
+  log "Redis on 127.0.0.1:$redis_port"
+fi
+
+if [ -x /usr/bin/chromium ]; then
+  export PASSERELLE_TEST_CHROMIUM=/usr/bin/chromium
+fi
+
+# --- 3. The tests ------------------------------------------------------------------------------------------------
+out="$work/dotnet-test.log"
+dotnet test Passerelle.slnx --nologo --blame-hang-timeout 5m 2>&1 | tee "$out"
+rc=${PIPESTATUS[0]}
+
+passed=0; failed=0; skipped=0
+while IFS= read -r line; do
+  p=$(sed -nE 's/.*Passed: *([0-9]+).*/\1/p' <<<"$line"); passed=$(( passed + ${p:-0} ))
+  f=$(sed -nE 's/.*Failed: *([0-9]+).*/\1/p' <<<"$line"); failed=$(( failed + ${f:-0} ))
+  s=$(sed -nE 's/.*Skipped: *([0-9]+).*/\1/p' <<<"$line"); skipped=$(( skipped + ${s:-0} ))
+done < <(grep -E '^[[:space:]]*(Passed|Failed)! ' "$out")
+
+# A build error or a crashed test host fails the run even when no test reported a failure.
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]

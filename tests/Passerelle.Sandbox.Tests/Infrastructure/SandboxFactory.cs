@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Passerelle.Sandbox.Tests.Infrastructure;
+
+/// <summary>
+/// The sandbox in process, exactly as it runs alone. Tests create their own company and credential (unique names)
+/// so they never see each other's data or traffic, and so no test needs a reset.
+/// </summary>
+public class SandboxFactory : WebApplicationFactory<SandboxOptions>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Sandbox:Seed", "demo");
+        builder.UseSetting("Sandbox:RandomSeed", "7");
+        builder.ConfigureServices(ConfigureTestServices);
+    }
+
+    protected virtual void ConfigureTestServices(IServiceCollection services)
+    {
+    }
+
+    public HttpClient Http() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+    public async Task<Tenant> NewTenantAsync(params string[] scopes)
+    {
+        var http = Http();
+        var identifier = "co" + Guid.NewGuid().ToString("N")[..12];
+        (await http.PostAsJsonAsync("/_sandbox/companies", new { identifier, name = "Test company " + identifier })).EnsureSuccessStatusCode();
+        var company = await ReadAsync(await http.GetAsync("/_sandbox/companies"));
+        var apiKey = company.AsArray().Single(c => (string)c!["identifier"]! == identifier)!["apiKey"]!.GetValue<string>();
+        var credential = await ReadAsync(await http.PostAsJsonAsync("/_sandbox/credentials", new
+        {
+            company = identifier,
+            scopes = scopes.Length == 0 ? ["jobs_read", "candidates_create"] : scopes,
+            systemRole = "Employee",
+        }));
+        return new Tenant(this, identifier, credential["clientId"]!.GetValue<string>(), credential["clientSecret"]!.GetValue<string>(), apiKey);
+    }
+
+    public static async Task<JsonNode> ReadAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return JsonNode.Parse(text) ?? throw new InvalidOperationException("Empty JSON body.");
+    }
+}
+
+/// <summary>The sandbox with a fake clock, for token lifetimes and rate windows.</summary>
+public sealed class FakeClockSandboxFactory : SandboxFactory
+{
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero));
+
+    protected override void ConfigureTestServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(Clock);
+}
+
+/// <summary>A company of the test's own, with a credential, and helpers that speak SR's wire protocol.</summary>
+public sealed record Tenant(SandboxFactory Factory, string Company, string ClientId, string ClientSecret, string ApiKey)
+{
+    public HttpClient Http() => Factory.Http();
+
+    public async Task<HttpResponseMessage> RequestTokenAsync(string? secret = null) =>
+        await Http().PostAsync("/identity/oauth/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = ClientId,
+            ["client_secret"] = secret ?? ClientSecret,
+        }));
+
+    public async Task<string> TokenAsync()
+    {
+        var response = await RequestTokenAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        return (await SandboxFactory.ReadAsync(response))["access_token"]!.GetValue<string>();
+    }
+
+    /// <summary>A client that sends this tenant's bearer token on every request.</summary>
+    public async Task<HttpClient> ApiAsync()
+    {
+        var http = Http();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync());
+        return http;
+    }
+
+    public async Task<JsonNode> AddJobAsync(object job)
+    {
+        var response = await Http().PostAsJsonAsync($"/_sandbox/companies/{Company}/jobs", job);
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return await SandboxFactory.ReadAsync(response);
+    }
+
+    public async Task<string> AddJobIdAsync(string title = "Développeur .NET", string status = "SOURCING", string postingStatus = "PUBLIC") =>
+        (await AddJobAsync(new { title, status, postingStatus }))["id"]!.GetValue<string>();
+
+    public async Task<JsonArray> CandidatesAsync() =>
+        (await SandboxFactory.ReadAsync(await Http().GetAsync($"/_sandbox/candidates?company={Company}"))).AsArray();
+
+    public async Task<JsonNode> StatsAsync() =>
+        await SandboxFactory.ReadAsync(await Http().GetAsync($"/_sandbox/stats?clientId={ClientId}"));
+
+    public async Task SetFaultsAsync(object faults) =>
+        (await Http().PutAsJsonAsync($"/_sandbox/credentials/{ClientId}/faults", faults)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+    public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    public static object Applicant(string email = "ada@example.org") => new { firstName = "Ada", lastName = "Lovelace", email };
+
+    public static MultipartFormDataContent File(byte[] content, string fileName, string? attachmentType = null)
+    {
+        var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(content);
+        file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        form.Add(file, "file", fileName);
+        if (attachmentType is not null)
+        {
+            form.Add(new StringContent(attachmentType), "attachmentType");
+        }
+
+        return form;
+    }
+}
+
+internal static class JsonAssertions
+{
+    public static string Str(this JsonNode? node, string name) => node?[name]?.GetValue<string>() ?? throw new ShouldAssertException($"No string '{name}' in {node?.ToJsonString()}");
+
+    public static async Task<JsonNode> ShouldBeJsonAsync(this HttpResponseMessage response, HttpStatusCode status)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(status, body);
+        return JsonNode.Parse(body)!;
+    }
+
+    /// <summary>SR's error shape: a message and a list of coded errors.</summary>
+    public static async Task<JsonNode> ShouldBeSrErrorAsync(this HttpResponseMessage response, HttpStatusCode status)
+    {
+        var body = await response.ShouldBeJsonAsync(status);
+        body.Str("message").ShouldNotBeNullOrWhiteSpace();
+        body["errors"].ShouldBeOfType<JsonArray>();
+        return body;
+    }
+
+    public static JsonSerializerOptions Web { get; } = new(JsonSerializerDefaults.Web);
+}
