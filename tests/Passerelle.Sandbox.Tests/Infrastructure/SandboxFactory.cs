@@ -17,10 +17,22 @@ namespace Passerelle.Sandbox.Tests.Infrastructure;
 /// </summary>
 public class SandboxFactory : WebApplicationFactory<SandboxOptions>
 {
+    /// <summary>
+    /// SR's real limits (10/s, 8 in flight) for the tests about limits; every other test gets roomy limits so that
+    /// what it asserts does not depend on how fast the machine runs it.
+    /// </summary>
+    protected virtual bool SrLimits => false;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Sandbox:Seed", "demo");
         builder.UseSetting("Sandbox:RandomSeed", "7");
+        if (!SrLimits)
+        {
+            builder.UseSetting("Sandbox:RequestsPerSecond", "100000");
+            builder.UseSetting("Sandbox:ConcurrentRequests", "1000");
+        }
+
         builder.ConfigureServices(ConfigureTestServices);
     }
 
@@ -56,9 +68,17 @@ public class SandboxFactory : WebApplicationFactory<SandboxOptions>
 /// <summary>The sandbox with a fake clock, for token lifetimes and rate windows.</summary>
 public sealed class FakeClockSandboxFactory : SandboxFactory
 {
+    protected override bool SrLimits => true;
+
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero));
 
     protected override void ConfigureTestServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(Clock);
+}
+
+/// <summary>The sandbox with SR's default limits, on the real clock.</summary>
+public sealed class SrLimitsSandboxFactory : SandboxFactory
+{
+    protected override bool SrLimits => true;
 }
 
 /// <summary>A company of the test's own, with a credential, and helpers that speak SR's wire protocol.</summary>
