@@ -40,23 +40,38 @@ internal sealed class SrGateFilter(SandboxState state, TrafficMonitor traffic, F
         }
 
         http.Items[typeof(SrCaller)] = caller;
-        http.Response.RegisterForDispose(admission.Lease!);
-        var fault = FaultKind.None;
-        http.Response.OnCompleted(() =>
+        var lease = admission.Lease!;
+        http.Response.RegisterForDispose(lease);
+
+        // When the answer starts, SR's work on the request is done: the concurrency slot is freed then (not after the
+        // last byte, which a fast client could beat with its next request) and the status is recorded, so the stats
+        // are current by the time the client reads them. Requests the sandbox drops on purpose never start an answer:
+        // their slot is freed when the request ends and they are recorded by their fault instead.
+        var dropped = false;
+        http.Response.OnStarting(() =>
         {
-            traffic.RecordStatus(caller.Key, endpoint.Name, fault switch
+            lease.Dispose();
+            if (!dropped)
             {
-                FaultKind.Reset => "reset",
-                FaultKind.Hang => "hang",
-                FaultKind.CommitThenDrop => "commit-then-drop",
-                FaultKind.CommitThenHang => "commit-then-hang",
-                _ => http.Response.StatusCode.ToString(CultureInfo.InvariantCulture),
-            });
+                traffic.RecordStatus(caller.Key, endpoint.Name, http.Response.StatusCode.ToString(CultureInfo.InvariantCulture));
+            }
+
             return Task.CompletedTask;
         });
 
         var plan = faults.Plan(caller.Credential, http.Request);
-        fault = plan.Kind;
+        if (plan.Kind is FaultKind.Reset or FaultKind.Hang or FaultKind.CommitThenDrop or FaultKind.CommitThenHang)
+        {
+            dropped = true;
+            traffic.RecordStatus(caller.Key, endpoint.Name, plan.Kind switch
+            {
+                FaultKind.Reset => "reset",
+                FaultKind.Hang => "hang",
+                FaultKind.CommitThenDrop => "commit-then-drop",
+                _ => "commit-then-hang",
+            });
+        }
+
         try
         {
             if (plan.Latency > TimeSpan.Zero)
