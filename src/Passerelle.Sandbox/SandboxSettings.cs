@@ -89,9 +89,9 @@ public sealed class SandboxSettings
             errors.Add($"maxJsonBodyBytes must be at least 2 (got {MaxJsonBodyBytes}).");
         }
 
-        if (LatencyMs < 0 || LatencyJitterMs < 0 || LatencyJitterMs > LatencyMs)
+        if (LatencyMs is < 0 or > Limits.MaxLatencyMs || LatencyJitterMs < 0 || LatencyJitterMs > LatencyMs)
         {
-            errors.Add($"latencyMs and latencyJitterMs must be non-negative with jitter ≤ latency (got {LatencyMs} ± {LatencyJitterMs}).");
+            errors.Add($"latencyMs (0 to {Limits.MaxLatencyMs}) and latencyJitterMs (0 to latencyMs) are out of range (got {LatencyMs} ± {LatencyJitterMs}).");
         }
 
         if (AllowedAttachmentExtensions is null || AllowedAttachmentExtensions.Any(e => string.IsNullOrWhiteSpace(e) || e.StartsWith('.')))
@@ -101,6 +101,12 @@ public sealed class SandboxSettings
 
         return errors;
     }
+}
+
+internal static class Limits
+{
+    /// <summary>Ten minutes: longer than any client waits, short enough that latency plus jitter cannot overflow.</summary>
+    public const int MaxLatencyMs = 600_000;
 }
 
 public static class DuplicatePolicies
@@ -180,9 +186,9 @@ public sealed class FaultSettings
             errors.Add("The fault rates add up to more than 1.");
         }
 
-        if (LatencyMs < 0 || LatencyJitterMs < 0 || LatencyJitterMs > LatencyMs)
+        if (LatencyMs is < 0 or > Limits.MaxLatencyMs || LatencyJitterMs < 0 || LatencyJitterMs > LatencyMs)
         {
-            errors.Add($"latencyMs and latencyJitterMs must be non-negative with jitter ≤ latency (got {LatencyMs} ± {LatencyJitterMs}).");
+            errors.Add($"latencyMs (0 to {Limits.MaxLatencyMs}) and latencyJitterMs (0 to latencyMs) are out of range (got {LatencyMs} ± {LatencyJitterMs}).");
         }
 
         if (CommitThenDropMode is not ("reset" or "hang"))

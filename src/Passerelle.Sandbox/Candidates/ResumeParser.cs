@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
-using System.Xml;
 using System.Xml.Linq;
 using DocumentFormat.OpenXml.Packaging;
 using UglyToad.PdfPig;
@@ -37,10 +36,10 @@ internal static partial class ResumeParser
                 _ => PrintableRuns(content),
             };
         }
-        catch (Exception e) when (e is InvalidDataException or XmlException or IOException or OpenXmlPackageException
-                                      or UglyToad.PdfPig.Core.PdfDocumentFormatException or InvalidOperationException
-                                      or ArgumentException or FormatException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Third-party parsers throw many kinds of exception on damaged files; whatever the file, the caller gets a
+            // clear 422, never a 500.
             return null;
         }
 

@@ -366,16 +366,25 @@ internal static class ControlEndpoints
         }
     }
 
-    private static IResult Stats(TrafficMonitor traffic, string? clientId)
+    private static IResult Stats(TrafficMonitor traffic, SandboxState state, string? clientId)
     {
         if (string.IsNullOrEmpty(clientId))
         {
             return SrResults.Json([.. traffic.AllStats()], SandboxJsonContext.Wire.ListStatsView);
         }
 
-        return traffic.Stats(clientId) is { } stats
-            ? SrResults.Json(stats, SandboxJsonContext.Wire.StatsView)
-            : SrResults.Json(new StatsView { ClientId = clientId, Endpoints = new Dictionary<string, EndpointStatsView>() }, SandboxJsonContext.Wire.StatsView);
+        if (traffic.Stats(clientId) is { } stats)
+        {
+            return SrResults.Json(stats, SandboxJsonContext.Wire.StatsView);
+        }
+
+        lock (state.Gate)
+        {
+            // A credential that has made no call yet has all-zero stats; a client id the sandbox never heard of is a typo.
+            return state.Credentials.ContainsKey(clientId)
+                ? SrResults.Json(new StatsView { ClientId = clientId, Endpoints = new Dictionary<string, EndpointStatsView>() }, SandboxJsonContext.Wire.StatsView)
+                : UnknownCredential(clientId);
+        }
     }
 
     private static IResult Reset(SandboxSeeder seeder, string? seed)

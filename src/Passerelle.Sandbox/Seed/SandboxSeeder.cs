@@ -31,6 +31,10 @@ public sealed class SandboxSeeder(SandboxState state, TrafficMonitor traffic, IO
             {
                 return (null, $"Seed file '{seed}' is not valid: {e.Message}");
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return (null, $"Seed file '{seed}' could not be read: {e.Message}");
+            }
 
             if (file is null)
             {
