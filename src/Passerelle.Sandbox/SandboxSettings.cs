@@ -4,8 +4,10 @@ namespace Passerelle.Sandbox;
 
 /// <summary>
 /// The sandbox's behaviour switches. Bound from the <c>Sandbox</c> configuration section at start-up and changeable
-/// at run time through <c>PUT /_sandbox/settings</c> (a partial body changes only the fields it names).
+/// at run time through <c>PUT /_sandbox/settings</c> (a partial body changes only the fields it names; an unknown
+/// field is an error, so a typo cannot pass for a change).
 /// </summary>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed class SandboxSettings
 {
     /// <summary>Requests admitted per credential in any sliding one-second window. Default 10 (SR's limit).</summary>
@@ -128,6 +130,7 @@ public sealed class SandboxOptions
 }
 
 /// <summary>Fault injection for one credential, set with <c>PUT /_sandbox/credentials/{clientId}/faults</c>.</summary>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed class FaultSettings
 {
     /// <summary>Extra latency for this credential, added to the global latency.</summary>

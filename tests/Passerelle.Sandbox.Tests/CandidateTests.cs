@@ -49,10 +49,17 @@ public sealed class CandidateTests(SandboxFactory sandbox) : IClassFixture<Sandb
     {
         var tenant = await sandbox.NewTenantAsync();
 
-        var created = await (await (await tenant.ApiAsync()).PostAsJsonAsync("/candidates", Tenant.Applicant())).ShouldBeJsonAsync(HttpStatusCode.Created);
+        var created = await (await (await tenant.ApiAsync()).PostAsJsonAsync("/candidates", new
+        {
+            firstName = "Ada", lastName = "Lovelace", email = "ada@example.org", @internal = true,
+            sourceDetails = new { sourceTypeId = "job_boards", sourceId = "hippolyte" },
+        })).ShouldBeJsonAsync(HttpStatusCode.Created);
 
         created["primaryAssignment"].ShouldBeNull();
-        (await tenant.CandidatesAsync()).Single()!["jobId"].ShouldBeNull();
+        var received = (await tenant.CandidatesAsync()).Single()!;
+        received["jobId"].ShouldBeNull();
+        received["source"].Str("sourceId").ShouldBe("hippolyte");
+        received["internal"]!.GetValue<bool>().ShouldBeTrue();
     }
 
     [Theory]

@@ -86,7 +86,7 @@ public sealed class ControlTests(SandboxFactory sandbox) : IClassFixture<Sandbox
         merged["maxAttachmentBytes"]!.GetValue<long>().ShouldBe(1000);
         merged.Str("duplicatePolicy").ShouldBe("create-new");
 
-        foreach (var bad in new object[] { new { duplicatePolicy = "merge" }, new { requestsPerSecond = 0 }, new { latencyMs = 5, latencyJitterMs = 10 }, new { allowedAttachmentExtensions = new[] { ".pdf" } } })
+        foreach (var bad in new object[] { new { requestPerSecond = 3 }, new { duplicatePolicy = "merge" }, new { requestsPerSecond = 0 }, new { latencyMs = 5, latencyJitterMs = 10 }, new { allowedAttachmentExtensions = new[] { ".pdf" } } })
         {
             (await (await http.PutAsJsonAsync("/_sandbox/settings", bad)).ShouldBeJsonAsync(HttpStatusCode.BadRequest)).Str("code").ShouldBe("sandbox.invalid_settings");
         }
@@ -120,6 +120,25 @@ public sealed class ControlTests(SandboxFactory sandbox) : IClassFixture<Sandbox
         empty["jobs"]!.GetValue<int>().ShouldBe(0);
         (await http.GetAsync("/_sandbox/demo")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await http.PostAsync("/_sandbox/reset?seed=/no/such/file.json", null)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task A_seed_that_does_not_apply_leaves_the_sandbox_as_it_was()
+    {
+        await using var own = new SandboxFactory();
+        var path = Path.Combine(Path.GetTempPath(), $"sandbox-bad-seed-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, """{"companies":[{"identifier":"Bad Id","jobs":[]}]}""");
+        try
+        {
+            var problem = await (await own.Http().PostAsync($"/_sandbox/reset?seed={Uri.EscapeDataString(path)}", null)).ShouldBeJsonAsync(HttpStatusCode.BadRequest);
+            problem.Str("detail").ShouldContain("identifier");
+
+            (await own.Http().GetAsync("/_sandbox/demo")).StatusCode.ShouldBe(HttpStatusCode.OK, "the demo seed is still there");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]

@@ -51,6 +51,21 @@ public sealed class PostingTests(SandboxFactory sandbox) : IClassFixture<Sandbox
     }
 
     [Fact]
+    public async Task A_filled_or_cancelled_job_is_taken_off_the_postings()
+    {
+        var tenant = await sandbox.NewTenantAsync();
+        var open = await tenant.AddJobIdAsync("Ouvert");
+        var filled = await tenant.AddJobIdAsync("Pourvu");
+        (await tenant.Http().PatchAsJsonAsync($"/_sandbox/jobs/{filled}", new { status = "FILLED" })).EnsureSuccessStatusCode();
+        await tenant.AddJobIdAsync("Annulé", status: "CANCELLED");
+
+        var body = await (await sandbox.Http().GetAsync($"/v1/companies/{tenant.Company}/postings")).ShouldBeJsonAsync(HttpStatusCode.OK);
+
+        body["content"]!.AsArray().Select(p => p.Str("name")).ShouldBe(["Ouvert"]);
+        open.ShouldNotBeEmpty();
+    }
+
+    [Fact]
     public async Task The_posting_limit_is_capped_at_100()
     {
         await (await sandbox.Http().GetAsync("/v1/companies/MaisonAzur/postings?limit=500")).ShouldBeSrErrorAsync(HttpStatusCode.BadRequest);

@@ -189,7 +189,11 @@ internal static class CandidateEndpoints
                     Attachments = new Link { Url = $"{baseUrl}/candidates/{id}/attachments", Method = "GET" },
                 },
             };
-            var candidate = new CandidateRecord { Company = caller.Company, Details = details, JobId = job?.Id, CreatedVia = via, CreatedBy = caller.Key };
+            var candidate = new CandidateRecord
+            {
+                Company = caller.Company, Details = details, JobId = job?.Id, CreatedVia = via, CreatedBy = caller.Key,
+                Source = input.SourceDetails ?? new SourceDetails { SourceTypeId = "API" },
+            };
             if (attachment is not null)
             {
                 candidate.Attachments.Add(ToRecord(attachment, "RESUME", job?.Id, now, settings));

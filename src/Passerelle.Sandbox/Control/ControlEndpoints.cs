@@ -340,7 +340,8 @@ internal static class ControlEndpoints
                 CreatedBy = c.CreatedBy,
                 CreatedOn = c.Details.CreatedOn ?? default,
                 Status = c.Details.PrimaryAssignment?.Status,
-                Source = c.Details.PrimaryAssignment?.Source,
+                Source = c.Source,
+                Internal = c.Details.Internal,
                 Tags = c.Details.Tags,
                 Attachments = [.. c.Attachments.Select(a => new AttachmentView
                 {

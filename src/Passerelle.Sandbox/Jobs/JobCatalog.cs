@@ -41,7 +41,7 @@ internal static class JobCatalog
 
         var now = state.Now();
         var sequence = ++state.NextSequence;
-        details.CreatedOn ??= now;
+        details.CreatedOn ??= details.UpdatedOn is { } updated && updated < now ? updated : now;
         details.UpdatedOn ??= details.CreatedOn;
         details.LastActivityOn ??= details.UpdatedOn;
         details.RefNumber ??= $"REF{sequence:D4}";
@@ -199,10 +199,13 @@ internal static class JobCatalog
         return actions;
     }
 
-    /// <summary>PUBLIC jobs are published once per language, each with its own numeric posting id.</summary>
+    /// <summary>
+    /// PUBLIC jobs are published once per language, each with its own numeric posting id. A FILLED or CANCELLED job
+    /// is taken off the career site even if its posting status still says PUBLIC, as it no longer takes applicants.
+    /// </summary>
     private static void Publish(SandboxState state, JobRecord job, DateTimeOffset now)
     {
-        if (job.Details.PostingStatus != "PUBLIC")
+        if (job.Details.PostingStatus != "PUBLIC" || !IsAcceptingCandidates(job))
         {
             job.PostingIds.Clear();
             job.ReleasedOn = null;

@@ -42,28 +42,31 @@ public sealed class SandboxSeeder(SandboxState state, TrafficMonitor traffic, IO
             }
         }
 
+        var content = seed switch
+        {
+            "demo" => DemoSeed.Build(state.Now()),
+            "none" => new SeedFile(),
+            _ => file!,
+        };
+
+        // Dry run on a scratch state: a seed that does not apply leaves the sandbox exactly as it was.
+        if (Apply(new SandboxState(state.Time), content) is { } error)
+        {
+            return (null, $"Seed '{seed}' could not be applied: {error}");
+        }
+
         lock (state.Gate)
         {
             state.Clear();
             state.Settings = settings.Value.Clone();
-            var error = seed switch
-            {
-                "demo" => Apply(DemoSeed.Build(state.Now())),
-                "none" => null,
-                _ => Apply(file!),
-            };
-            if (error is not null)
-            {
-                state.Clear();
-                return (null, $"Seed '{seed}' could not be applied: {error}");
-            }
+            Apply(state, content);
 
             traffic.Reset();
             return (new ResetResult { Seed = seed, Companies = state.Companies.Count, Jobs = state.Jobs.Count, Credentials = state.Credentials.Count }, null);
         }
     }
 
-    private string? Apply(SeedFile seed)
+    private static string? Apply(SandboxState state, SeedFile seed)
     {
         foreach (var companySeed in seed.Companies)
         {

@@ -103,6 +103,7 @@ internal sealed class CandidateRecord
     public string? JobId { get; init; }
     public required string CreatedVia { get; init; }
     public required string CreatedBy { get; init; }
+    public SourceDetails? Source { get; init; }
     public List<AttachmentRecord> Attachments { get; } = [];
     public string Id => Details.Id!;
 }

@@ -88,6 +88,7 @@ public sealed class CandidateView
     public DateTimeOffset CreatedOn { get; init; }
     public string? Status { get; init; }
     public SourceDetails? Source { get; init; }
+    public bool Internal { get; init; }
     public List<string>? Tags { get; init; }
     public required IReadOnlyList<AttachmentView> Attachments { get; init; }
 }
