@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using Passerelle.Sandbox.Tests.Infrastructure;
+using Passerelle.Testing;
 
 namespace Passerelle.Sandbox.Tests;
 

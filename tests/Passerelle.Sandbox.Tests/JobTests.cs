@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Passerelle.Sandbox.Tests.Infrastructure;
+using Passerelle.Testing;
 
 namespace Passerelle.Sandbox.Tests;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using Passerelle.Sandbox.Tests.Infrastructure;
+using Passerelle.Testing;
 
 namespace Passerelle.Sandbox.Tests;
 

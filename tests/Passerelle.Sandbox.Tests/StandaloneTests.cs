@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using Passerelle.Sandbox.Tests.Infrastructure;
+using Passerelle.Testing;
 
 namespace Passerelle.Sandbox.Tests;
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Passerelle.Sandbox.Tests.Infrastructure;
+namespace Passerelle.Testing;
 
 /// <summary>
 /// The sandbox as its own process on a free loopback port, exactly as `dotnet run --project src/Passerelle.Sandbox`

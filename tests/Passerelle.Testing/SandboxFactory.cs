@@ -8,8 +8,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Passerelle.Sandbox;
 
-namespace Passerelle.Sandbox.Tests.Infrastructure;
+namespace Passerelle.Testing;
 
 /// <summary>
 /// The sandbox in process, exactly as it runs alone. Tests create their own company and credential (unique names)
@@ -147,7 +148,7 @@ public sealed record Tenant(SandboxFactory Factory, string Company, string Clien
     }
 }
 
-internal static class JsonAssertions
+public static class JsonAssertions
 {
     public static string Str(this JsonNode? node, string name) => node?[name]?.GetValue<string>() ?? throw new ShouldAssertException($"No string '{name}' in {node?.ToJsonString()}");
 

@@ -1,0 +1,250 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Options;
+
+namespace Passerelle.SmartRecruiters.Budget;
+
+/// <summary>One <see cref="RateBudget"/> per credential, shared by every caller in the process.</summary>
+internal sealed class RateBudgets(IOptionsMonitor<SmartRecruitersOptions> options, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, RateBudget> _budgets = new(StringComparer.Ordinal);
+
+    public RateBudget For(string credentialKey) =>
+        _budgets.GetOrAdd(credentialKey, _ => new RateBudget(options.CurrentValue, time));
+}
+
+/// <summary>
+/// A credential's share of SR's limits: at most N requests in any sliding second (plus a small margin for transit
+/// jitter) and at most M in flight. Callers first take a concurrency permit, then reserve the earliest send time the
+/// window allows, so waiting callers queue in order instead of stampeding. SR's headers can only tighten it; 429s
+/// pause the whole credential (Retry-After when SR sends one, jittered exponential backoff otherwise).
+/// </summary>
+internal sealed class RateBudget
+{
+    private readonly TimeProvider _time;
+    private readonly SmartRecruitersOptions _options;
+    private readonly Lock _gate = new();
+    private readonly Queue<Slot> _window = new();
+    private readonly LinkedList<TaskCompletionSource> _waiters = new();
+    private readonly long _windowTicks;
+    private int _rateLimit;
+    private int _concurrencyLimit;
+    private int _inFlight;
+    private long _pausedUntil;
+    private int _consecutiveThrottles;
+
+    public RateBudget(SmartRecruitersOptions options, TimeProvider time)
+    {
+        _options = options;
+        _time = time;
+        _rateLimit = options.RequestsPerSecond;
+        _concurrencyLimit = options.ConcurrentRequests;
+        _windowTicks = (long)((TimeSpan.FromSeconds(1) + options.RateWindowMargin).TotalSeconds * time.TimestampFrequency);
+    }
+
+    public int InFlight
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight;
+            }
+        }
+    }
+
+    /// <summary>Waits for a concurrency permit and a send slot; dispose the lease when the response has been read.</summary>
+    public async ValueTask<Lease> AcquireAsync(CancellationToken cancellationToken)
+    {
+        await WaitForPermitAsync(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                Slot slot;
+                TimeSpan wait;
+                lock (_gate)
+                {
+                    var now = _time.GetTimestamp();
+                    while (_window.Count > 0 && now - _window.Peek().At >= _windowTicks)
+                    {
+                        _window.Dequeue();
+                    }
+
+                    var at = Math.Max(now, _pausedUntil);
+                    if (_window.Count >= _rateLimit)
+                    {
+                        at = Math.Max(at, _window.ElementAt(_window.Count - _rateLimit).At + _windowTicks);
+                    }
+
+                    slot = new Slot { At = at };
+                    _window.Enqueue(slot);
+                    wait = TimeSpan.FromSeconds((double)(at - now) / _time.TimestampFrequency);
+                }
+
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, cancellationToken);
+                }
+
+                lock (_gate)
+                {
+                    var now = _time.GetTimestamp();
+                    if (now < _pausedUntil)
+                    {
+                        // A 429 paused the credential while this caller waited: give the slot back and queue again.
+                        slot.At = now - _windowTicks;
+                        continue;
+                    }
+
+                    // The timer may fire late: what counts for SR is when the request really leaves.
+                    slot.At = Math.Max(slot.At, now);
+                    return new Lease(this);
+                }
+            }
+        }
+        catch
+        {
+            ReleasePermit();
+            throw;
+        }
+    }
+
+    /// <summary>Learns from SR's answer: its limits, its count of our requests, and 429s.</summary>
+    public TimeSpan? Observe(int status, HttpResponseHeaders headers)
+    {
+        lock (_gate)
+        {
+            if (Header(headers, "X-RateLimit-Limit") is { } limit && limit >= 1 && limit < _rateLimit)
+            {
+                _rateLimit = limit;
+            }
+
+            if (Header(headers, "X-RateLimit-Concurrent-Limit") is { } concurrent && concurrent >= 1 && concurrent < _concurrencyLimit)
+            {
+                _concurrencyLimit = concurrent;
+            }
+
+            var now = _time.GetTimestamp();
+            if (status != 429 && Header(headers, "X-RateLimit-Remaining") is { } remaining)
+            {
+                // SR counted more of our requests in its window than we sent in ours: someone else shares the
+                // credential (another process, another node). Count the difference as sent now.
+                var ours = _window.Count(s => s.At <= now && now - s.At < _windowTicks);
+                for (var extra = _rateLimit - remaining - ours - 1; extra > 0; extra--)
+                {
+                    _window.Enqueue(new Slot { At = now });
+                }
+            }
+
+            if (status != 429)
+            {
+                _consecutiveThrottles = 0;
+                return null;
+            }
+
+            _consecutiveThrottles++;
+            var pause = headers.RetryAfter switch
+            {
+                { Delta: { } delta } => delta,
+                { Date: { } date } => date - _time.GetUtcNow(),
+                _ => Backoff.Jittered(_options.BackoffBase, _options.BackoffCap, _consecutiveThrottles),
+            };
+            pause = pause < TimeSpan.Zero ? TimeSpan.Zero : pause;
+            _pausedUntil = Math.Max(_pausedUntil, now + (long)(pause.TotalSeconds * _time.TimestampFrequency));
+            return pause;
+        }
+    }
+
+    private async ValueTask WaitForPermitAsync(CancellationToken cancellationToken)
+    {
+        TaskCompletionSource waiter;
+        LinkedListNode<TaskCompletionSource> node;
+        lock (_gate)
+        {
+            if (_inFlight < _concurrencyLimit && _waiters.Count == 0)
+            {
+                _inFlight++;
+                return;
+            }
+
+            waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            node = _waiters.AddLast(waiter);
+        }
+
+        await using var registration = cancellationToken.Register(() =>
+        {
+            bool removed;
+            lock (_gate)
+            {
+                removed = node.List is not null;
+                if (removed)
+                {
+                    _waiters.Remove(node);
+                }
+            }
+
+            if (removed)
+            {
+                waiter.TrySetCanceled(cancellationToken);
+            }
+        });
+        await waiter.Task;
+    }
+
+    private void ReleasePermit()
+    {
+        TaskCompletionSource? next = null;
+        lock (_gate)
+        {
+            if (_inFlight <= _concurrencyLimit && _waiters.First is { } first)
+            {
+                // Hand the permit straight to the next waiter: in flight stays the same.
+                _waiters.RemoveFirst();
+                next = first.Value;
+            }
+            else
+            {
+                _inFlight--;
+            }
+        }
+
+        next?.TrySetResult();
+    }
+
+    private static int? Header(HttpResponseHeaders headers, string name) =>
+        headers.TryGetValues(name, out var values)
+        && int.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : null;
+
+    private sealed class Slot
+    {
+        public long At { get; set; }
+    }
+
+    internal sealed class Lease(RateBudget budget) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                budget.ReleasePermit();
+            }
+        }
+    }
+}
+
+internal static class Backoff
+{
+    /// <summary>Exponential backoff with jitter: between half and all of base × 2^(attempt−1), capped.</summary>
+    public static TimeSpan Jittered(TimeSpan baseDelay, TimeSpan cap, int attempt)
+    {
+        var exponential = baseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 20));
+        var capped = Math.Min(exponential, cap.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() * 0.5)));
+    }
+}
