@@ -36,6 +36,7 @@ public sealed class ClientHarness : IAsyncDisposable
     public static ClientHarness For(SandboxProcess sandbox, Action<SmartRecruitersOptions>? configure = null) =>
         Build(sandbox.BaseAddress, _ => { }, configure, null);
 
+
     private static ClientHarness Build(Uri baseUrl, Action<IHttpClientBuilder> http, Action<SmartRecruitersOptions>? configure, TimeProvider? time)
     {
         var services = new ServiceCollection();

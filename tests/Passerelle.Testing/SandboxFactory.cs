@@ -16,7 +16,31 @@ namespace Passerelle.Testing;
 /// The sandbox in process, exactly as it runs alone. Tests create their own company and credential (unique names)
 /// so they never see each other's data or traffic, and so no test needs a reset.
 /// </summary>
-public class SandboxFactory : WebApplicationFactory<SandboxOptions>
+/// <summary>A running sandbox, in process or not: something to send HTTP requests to.</summary>
+public interface ISandbox
+{
+    HttpClient Http();
+}
+
+public static class SandboxExtensions
+{
+    /// <summary>A company of the test's own with a credential (by default exactly jobs_read and candidates_create).</summary>
+    public static async Task<Tenant> NewTenantAsync(this ISandbox sandbox, params string[] scopes)
+    {
+        var http = sandbox.Http();
+        var identifier = "co" + Guid.NewGuid().ToString("N")[..12];
+        var company = await SandboxFactory.ReadAsync(await http.PostAsJsonAsync("/_sandbox/companies", new { identifier, name = "Test company " + identifier }));
+        var credential = await SandboxFactory.ReadAsync(await http.PostAsJsonAsync("/_sandbox/credentials", new
+        {
+            company = identifier,
+            scopes = scopes.Length == 0 ? ["jobs_read", "candidates_create"] : scopes,
+            systemRole = "Employee",
+        }));
+        return new Tenant(sandbox, identifier, credential["clientId"]!.GetValue<string>(), credential["clientSecret"]!.GetValue<string>(), company["apiKey"]!.GetValue<string>());
+    }
+}
+
+public class SandboxFactory : WebApplicationFactory<SandboxOptions>, ISandbox
 {
     /// <summary>
     /// SR's real limits (10/s, 8 in flight) for the tests about limits; every other test gets roomy limits so that
@@ -43,22 +67,6 @@ public class SandboxFactory : WebApplicationFactory<SandboxOptions>
 
     public HttpClient Http() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
-    public async Task<Tenant> NewTenantAsync(params string[] scopes)
-    {
-        var http = Http();
-        var identifier = "co" + Guid.NewGuid().ToString("N")[..12];
-        (await http.PostAsJsonAsync("/_sandbox/companies", new { identifier, name = "Test company " + identifier })).EnsureSuccessStatusCode();
-        var company = await ReadAsync(await http.GetAsync("/_sandbox/companies"));
-        var apiKey = company.AsArray().Single(c => (string)c!["identifier"]! == identifier)!["apiKey"]!.GetValue<string>();
-        var credential = await ReadAsync(await http.PostAsJsonAsync("/_sandbox/credentials", new
-        {
-            company = identifier,
-            scopes = scopes.Length == 0 ? ["jobs_read", "candidates_create"] : scopes,
-            systemRole = "Employee",
-        }));
-        return new Tenant(this, identifier, credential["clientId"]!.GetValue<string>(), credential["clientSecret"]!.GetValue<string>(), apiKey);
-    }
-
     public static async Task<JsonNode> ReadAsync(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();
@@ -83,9 +91,9 @@ public sealed class SrLimitsSandboxFactory : SandboxFactory
 }
 
 /// <summary>A company of the test's own, with a credential, and helpers that speak SR's wire protocol.</summary>
-public sealed record Tenant(SandboxFactory Factory, string Company, string ClientId, string ClientSecret, string ApiKey)
+public sealed record Tenant(ISandbox Sandbox, string Company, string ClientId, string ClientSecret, string ApiKey)
 {
-    public HttpClient Http() => Factory.Http();
+    public HttpClient Http() => Sandbox.Http();
 
     public async Task<HttpResponseMessage> RequestTokenAsync(string? secret = null) =>
         await Http().PostAsync("/identity/oauth/token", new FormUrlEncodedContent(new Dictionary<string, string>

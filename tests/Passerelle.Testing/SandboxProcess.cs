@@ -9,7 +9,7 @@ namespace Passerelle.Testing;
 /// The sandbox as its own process on a free loopback port, exactly as `dotnet run --project src/Passerelle.Sandbox`
 /// runs it: real Kestrel, real sockets, so connection resets look to a client as they would from SR.
 /// </summary>
-public sealed class SandboxProcess : IAsyncDisposable
+public sealed class SandboxProcess : IAsyncDisposable, ISandbox
 {
     private readonly Process _process;
     private readonly ServiceProvider _services;

@@ -1,0 +1,149 @@
+using System.Net.Http.Json;
+using Passerelle.Testing;
+
+namespace Passerelle.SmartRecruiters.Tests;
+
+/// <summary>Every answer (or its absence) becomes an outcome that says what is safe to do next.</summary>
+public sealed class OutcomeTests(SandboxFactory sandbox) : IClassFixture<SandboxFactory>
+{
+    /// <summary>Faults aimed at candidate creation only (the token request would otherwise take the first one).</summary>
+    private const string Creates = "/candidates$";
+
+    private async Task<(Tenant Tenant, ClientHarness Harness, SrCredential Credential, string JobId)> ArrangeAsync(object? faults = null)
+    {
+        var tenant = await sandbox.NewTenantAsync();
+        var jobId = await tenant.AddJobIdAsync();
+        if (faults is not null)
+        {
+            await tenant.SetFaultsAsync(faults);
+        }
+
+        var harness = ClientHarness.For(sandbox);
+        return (tenant, harness, harness.Credential(tenant), jobId);
+    }
+
+    private static async Task<long> RequestsAsync(Tenant tenant, string endpoint) =>
+        (await tenant.StatsAsync())["endpoints"]?[endpoint]?["requests"]?.GetValue<long>() ?? 0;
+
+    [Fact]
+    public async Task A_created_candidate_is_a_success_with_its_sr_id()
+    {
+        var (tenant, harness, credential, jobId) = await ArrangeAsync();
+        await using var _ = harness;
+
+        var outcome = await harness.Client.CreateCandidateAsync(credential, jobId, TestData.Applicant());
+
+        outcome.IsSuccess.ShouldBeTrue(outcome.ToString());
+        outcome.Value!.Id.ShouldBe((await tenant.CandidatesAsync()).Single().Str("id"));
+        outcome.Value.PrimaryAssignment!.Job!.Id.ShouldBe(jobId);
+        outcome.StatusCode.ShouldBe(201);
+    }
+
+    [Fact]
+    public async Task Commit_then_drop_is_in_doubt_and_never_resent()
+    {
+        var (tenant, harness, credential, jobId) = await ArrangeAsync(new { script = new[] { "commit-then-drop" }, pathPattern = Creates });
+        await using var _ = harness;
+
+        var outcome = await harness.Client.CreateCandidateAsync(credential, jobId, TestData.Applicant());
+
+        outcome.Kind.ShouldBe(SrOutcomeKind.InDoubt);
+        (await tenant.CandidatesAsync()).Count.ShouldBe(1, "SR did create the candidate");
+        (await RequestsAsync(tenant, "POST /jobs/{id}/candidates")).ShouldBe(1, "an in-doubt create is never re-sent");
+    }
+
+    [Fact]
+    public async Task In_process_a_reset_after_the_body_was_sent_is_in_doubt()
+    {
+        // The test server has no Expect: 100-continue, so the body always leaves before the reset: in doubt.
+        var (tenant, harness, credential, jobId) = await ArrangeAsync(new { script = new[] { "reset" }, pathPattern = Creates });
+        await using var _ = harness;
+
+        var outcome = await harness.Client.CreateCandidateAsync(credential, jobId, TestData.Applicant());
+
+        outcome.Kind.ShouldBe(SrOutcomeKind.InDoubt);
+        (await RequestsAsync(tenant, "POST /jobs/{id}/candidates")).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_503_on_a_create_is_retried_and_a_500_is_in_doubt()
+    {
+        var (tenant, harness, credential, jobId) = await ArrangeAsync(new { script = new[] { "503", "ok", "500" }, pathPattern = Creates });
+        await using var _ = harness;
+
+        var retried = await harness.Client.CreateCandidateAsync(credential, jobId, TestData.Applicant("one@example.org"));
+        var doubtful = await harness.Client.CreateCandidateAsync(credential, jobId, TestData.Applicant("two@example.org"));
+
+        retried.IsSuccess.ShouldBeTrue(retried.ToString());
+        retried.Attempts.ShouldBe(2);
+        doubtful.Kind.ShouldBe(SrOutcomeKind.InDoubt);
+        doubtful.StatusCode.ShouldBe(500);
+        (await RequestsAsync(tenant, "POST /jobs/{id}/candidates")).ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task A_read_is_retried_through_server_errors_and_resets()
+    {
+        var (_, harness, credential, jobId) = await ArrangeAsync(new { script = new[] { "500", "reset", "502" }, pathPattern = "^/jobs/" });
+        await using var __ = harness;
+
+        var outcome = await harness.Client.GetJobAsync(credential, jobId);
+
+        outcome.IsSuccess.ShouldBeTrue(outcome.ToString());
+        outcome.Attempts.ShouldBe(4);
+        outcome.Value!.RawJson.ShouldContain(jobId);
+    }
+
+    [Fact]
+    public async Task A_hung_create_times_out_in_doubt()
+    {
+        var tenant = await sandbox.NewTenantAsync();
+        var jobId = await tenant.AddJobIdAsync();
+        await tenant.SetFaultsAsync(new { script = new[] { "commit-then-hang" }, pathPattern = Creates });
+        await using var harness = ClientHarness.For(sandbox, o => o.AttemptTimeout = TimeSpan.FromSeconds(1));
+
+        var outcome = await harness.Client.CreateCandidateAsync(harness.Credential(tenant), jobId, TestData.Applicant());
+
+        outcome.Kind.ShouldBe(SrOutcomeKind.InDoubt);
+        outcome.Detail!.ShouldContain("timeout");
+        (await tenant.CandidatesAsync()).Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Sr_refusals_are_rejected_with_sr_error_codes()
+    {
+        var (tenant, harness, credential, jobId) = await ArrangeAsync();
+        await using var _ = harness;
+        var filled = await tenant.AddJobIdAsync(status: "FILLED");
+
+        var invalid = await harness.Client.CreateCandidateAsync(credential, jobId, TestData.Applicant("not an email"));
+        var closed = await harness.Client.CreateCandidateAsync(credential, filled, TestData.Applicant());
+        var missing = await harness.Client.CreateCandidateAsync(credential, Guid.NewGuid().ToString(), TestData.Applicant());
+
+        invalid.Kind.ShouldBe(SrOutcomeKind.Rejected);
+        invalid.StatusCode.ShouldBe(400);
+        invalid.Errors.ShouldContain(e => e.Code == "INVALID_EMAIL");
+        closed.Kind.ShouldBe(SrOutcomeKind.Rejected);
+        closed.StatusCode.ShouldBe(422);
+        missing.Kind.ShouldBe(SrOutcomeKind.NotFound);
+        (await tenant.CandidatesAsync()).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_missing_scope_and_a_missing_api_feature_are_forbidden_with_the_reason()
+    {
+        var (tenant, harness, credential, jobId) = await ArrangeAsync();
+        await using var _ = harness;
+        (await tenant.Http().PutAsJsonAsync($"/_sandbox/credentials/{tenant.ClientId}/scopes", new { scopes = new[] { "jobs_read" } })).EnsureSuccessStatusCode();
+
+        var scope = await harness.Client.CreateCandidateAsync(credential, jobId, TestData.Applicant());
+        (await tenant.Http().PatchAsJsonAsync($"/_sandbox/companies/{tenant.Company}", new { apiAccess = false })).EnsureSuccessStatusCode();
+        var feature = await harness.Client.GetJobAsync(credential, jobId);
+
+        scope.Kind.ShouldBe(SrOutcomeKind.Forbidden);
+        scope.Forbidden.ShouldBe(SrForbiddenReason.ScopeMissing);
+        scope.MissingScope.ShouldBe("candidates_create");
+        feature.Kind.ShouldBe(SrOutcomeKind.Forbidden);
+        feature.Forbidden.ShouldBe(SrForbiddenReason.ApiAccessDisabled);
+    }
+}
