@@ -1,0 +1,129 @@
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Time.Testing;
+using Passerelle.SmartRecruiters.Budget;
+
+namespace Passerelle.SmartRecruiters.Tests;
+
+/// <summary>The budget on a fake clock: exact, whatever the machine's speed.</summary>
+public sealed class RateBudgetTests
+{
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero));
+
+    private RateBudget Budget(int rate = 10, int concurrency = 8) =>
+        new(new SmartRecruitersOptions { RequestsPerSecond = rate, ConcurrentRequests = concurrency, RateWindowMargin = TimeSpan.FromMilliseconds(20) }, _clock);
+
+    [Fact]
+    public async Task Ten_sends_go_at_once_and_the_eleventh_waits_a_second_and_the_margin()
+    {
+        var budget = Budget(concurrency: 100);
+        for (var i = 0; i < 10; i++)
+        {
+            (await budget.AcquireAsync(CancellationToken.None)).Dispose();
+        }
+
+        var eleventh = budget.AcquireAsync(CancellationToken.None).AsTask();
+        _clock.Advance(TimeSpan.FromMilliseconds(1019));
+        await Task.Yield();
+        eleventh.IsCompleted.ShouldBeFalse();
+
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        (await eleventh.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+    }
+
+    [Fact]
+    public async Task The_ninth_caller_waits_for_one_of_eight_to_finish()
+    {
+        var budget = Budget(rate: 1000);
+        var leases = new List<IDisposable>();
+        for (var i = 0; i < 8; i++)
+        {
+            leases.Add(await budget.AcquireAsync(CancellationToken.None));
+        }
+
+        var ninth = budget.AcquireAsync(CancellationToken.None).AsTask();
+        await Task.Delay(50);
+        ninth.IsCompleted.ShouldBeFalse();
+        budget.InFlight.ShouldBe(8);
+
+        leases[0].Dispose();
+        (await ninth.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+        budget.InFlight.ShouldBe(7);
+    }
+
+    [Fact]
+    public async Task A_cancelled_waiter_gives_up_its_place()
+    {
+        var budget = Budget(rate: 1000, concurrency: 1);
+        var held = await budget.AcquireAsync(CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+
+        var waiting = budget.AcquireAsync(cancel.Token).AsTask();
+        await cancel.CancelAsync();
+
+        await Should.ThrowAsync<OperationCanceledException>(() => waiting);
+        held.Dispose();
+        budget.InFlight.ShouldBe(0);
+        (await budget.AcquireAsync(CancellationToken.None)).Dispose();
+    }
+
+    [Fact]
+    public async Task Sr_headers_can_only_tighten_the_limits()
+    {
+        var budget = Budget(rate: 1000, concurrency: 8);
+        budget.Observe(200, Headers(("X-RateLimit-Limit", "50"), ("X-RateLimit-Concurrent-Limit", "2"), ("X-RateLimit-Remaining", "49")));
+        budget.Observe(200, Headers(("X-RateLimit-Concurrent-Limit", "20")));
+
+        var first = await budget.AcquireAsync(CancellationToken.None);
+        var second = await budget.AcquireAsync(CancellationToken.None);
+        var third = budget.AcquireAsync(CancellationToken.None).AsTask();
+        await Task.Delay(50);
+
+        third.IsCompleted.ShouldBeFalse("SR said two in flight, and a later, looser header does not loosen it");
+        first.Dispose();
+        (await third.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+        second.Dispose();
+    }
+
+    [Fact]
+    public async Task A_429_with_retry_after_pauses_every_caller_of_the_credential()
+    {
+        var budget = Budget(concurrency: 100);
+        var pause = budget.Observe(429, Headers(("Retry-After", "3")));
+
+        pause.ShouldBe(TimeSpan.FromSeconds(3));
+        var next = budget.AcquireAsync(CancellationToken.None).AsTask();
+        _clock.Advance(TimeSpan.FromMilliseconds(2990));
+        await Task.Yield();
+        next.IsCompleted.ShouldBeFalse();
+        _clock.Advance(TimeSpan.FromMilliseconds(10));
+        (await next.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+    }
+
+    [Fact]
+    public void A_429_without_retry_after_backs_off_exponentially_with_jitter()
+    {
+        var budget = Budget();
+
+        var first = budget.Observe(429, Headers())!.Value;
+        var second = budget.Observe(429, Headers())!.Value;
+        var third = budget.Observe(429, Headers())!.Value;
+        budget.Observe(200, Headers()).ShouldBeNull();
+        var afterSuccess = budget.Observe(429, Headers())!.Value;
+
+        first.ShouldBeInRange(TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(500));
+        second.ShouldBeInRange(TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(1000));
+        third.ShouldBeInRange(TimeSpan.FromMilliseconds(1000), TimeSpan.FromMilliseconds(2000));
+        afterSuccess.ShouldBeInRange(TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(500), "a success resets the backoff");
+    }
+
+    private static HttpResponseHeaders Headers(params (string Name, string Value)[] headers)
+    {
+        using var response = new HttpResponseMessage();
+        foreach (var (name, value) in headers)
+        {
+            response.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return response.Headers;
+    }
+}
