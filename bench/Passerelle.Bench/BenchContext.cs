@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Passerelle.SmartRecruiters;
+using Passerelle.Testing;
+
+namespace Passerelle.Bench;
+
+/// <summary>The out-of-process sandbox and fresh clients: every run starts with cold token caches and new credentials.</summary>
+internal sealed class BenchContext(SandboxProcess sandbox) : IAsyncDisposable
+{
+    public SandboxProcess Sandbox { get; } = sandbox;
+
+    public static async Task<BenchContext> StartAsync(int latencyMs, int jitterMs) =>
+        new(await SandboxProcess.StartAsync("--seed", "none", "--latency-ms", latencyMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--jitter-ms", jitterMs.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    /// <summary>A client as the server hosts it (production handler, SR's default limits).</summary>
+    public static ServiceProvider NewClientServices()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        services.AddLogging();
+        services.AddSmartRecruitersClient();
+        return services.BuildServiceProvider();
+    }
+
+    public SrCredential Credential(Tenant tenant) =>
+        new("bench-" + tenant.Company, Sandbox.BaseAddress, tenant.ClientId, new InMemorySecret(tenant.ClientSecret));
+
+    public ValueTask DisposeAsync() => Sandbox.DisposeAsync();
+}
+
+/// <summary>Samples this process's working set while a scenario runs.</summary>
+internal sealed class WorkingSetSampler : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    public WorkingSetSampler()
+    {
+        _loop = Task.Run(async () =>
+        {
+            using var process = Process.GetCurrentProcess();
+            while (!_stop.IsCancellationRequested)
+            {
+                process.Refresh();
+                Peak = Math.Max(Peak, process.WorkingSet64);
+                try
+                {
+                    await Task.Delay(20, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        });
+    }
+
+    public long Peak { get; private set; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Passerelle.Bench;
+
+// The SmartRecruiters client under SR's limits, against the sandbox run out of process (100 ms ± 30 ms added
+// latency, 10 requests/s and 8 in flight per credential). See bench/README.md.
+var options = BenchOptions.Parse(args);
+if (options is null)
+{
+    Console.WriteLine(BenchOptions.Help);
+    return 2;
+}
+
+Console.WriteLine($"Starting the sandbox out of process (latency {options.LatencyMs} ± {options.JitterMs} ms)…");
+await using var bench = await BenchContext.StartAsync(options.LatencyMs, options.JitterMs);
+Console.WriteLine($"Sandbox at {bench.Sandbox.BaseAddress}; {options.Runs} run(s) per scenario{(options.Quick ? ", quick sizes" : "")}.");
+
+var scenarios = new List<(string Name, string Workload, string Target, Func<Task<RunResult>> Run)>
+{
+    ("uploads", $"{options.Uploads} concurrent uploads of {options.UploadBytes / 1_000_000.0:0.#} MB across {options.UploadCredentials} credentials",
+        "peak working set < 300 MB; every SHA-256 matches", () => Scenarios.UploadsAsync(bench, options.Uploads, options.UploadCredentials, options.UploadBytes)),
+    ("token stampede", $"{options.StampedeCallers} concurrent first calls on a cold cache", "exactly 1 token request",
+        () => Scenarios.TokenStampedeAsync(bench, options.StampedeCallers)),
+    ("saturation", $"1 credential, {options.SaturationRequests} requests, {options.SaturationCallers} concurrent callers",
+        "≥ 9.5 requests/s, 0 429s, peak in flight ≤ 8", () => Scenarios.SaturationAsync(bench, options.SaturationRequests, options.SaturationCallers)),
+    ("naive baseline", $"1 credential, {options.SaturationCallers} callers, token per call, 429 retried at once, for {options.BaselineSeconds} s",
+        "none (comparison)", () => Scenarios.NaiveBaselineAsync(bench, options.SaturationCallers, TimeSpan.FromSeconds(options.BaselineSeconds))),
+    ("many credentials", $"{options.Credentials} credentials in parallel, {options.RequestsPerCredential} requests each",
+        "each ≥ 9.5 requests/s, 0 429s, token requests = credentials", () => Scenarios.ManyCredentialsAsync(bench, options.Credentials, options.RequestsPerCredential)),
+};
+
+var report = new List<(string Name, string Workload, string Target, List<RunResult> Runs)>();
+foreach (var (name, workload, target, run) in scenarios.Where(s => options.Only is null || s.Name == options.Only))
+{
+    var runs = new List<RunResult>();
+    for (var i = 1; i <= options.Runs; i++)
+    {
+        Console.Write($"  {name}, run {i}/{options.Runs}… ");
+        var result = await run();
+        runs.Add(result);
+        Console.WriteLine(string.Join(", ", result.Figures.Select(f => $"{f.Key} {Scenarios.Format(f.Value)}")) + (result.MetTarget ? "" : "  ← target missed"));
+    }
+
+    report.Add((name, workload, target, runs));
+}
+
+var markdown = Report.Markdown(report, options);
+Console.WriteLine();
+Console.WriteLine(markdown);
+if (options.DocsPath is { } docs)
+{
+    Report.WriteInto(docs, markdown);
+    Console.WriteLine($"Written into {docs}.");
+}
+
+return report.All(r => r.Runs.Count(x => x.MetTarget) * 2 > r.Runs.Count) ? 0 : 1;
+
+internal sealed record BenchOptions
+{
+    public int Runs { get; init; } = 3;
+    public bool Quick { get; init; }
+    public string? Only { get; init; }
+    public string? DocsPath { get; init; }
+    public int LatencyMs { get; init; } = 100;
+    public int JitterMs { get; init; } = 30;
+    public int SaturationRequests { get; init; } = 2000;
+    public int SaturationCallers { get; init; } = 64;
+    public int Credentials { get; init; } = 50;
+    public int RequestsPerCredential { get; init; } = 200;
+    public int StampedeCallers { get; init; } = 500;
+    public int Uploads { get; init; } = 64;
+    public int UploadCredentials { get; init; } = 8;
+    public int UploadBytes { get; init; } = 10_000_000;
+    public int BaselineSeconds { get; init; } = 60;
+
+    public const string Help = """
+        Usage: dotnet run -c Release --project bench/Passerelle.Bench -- [options]
+
+          --runs N          runs per scenario (default 3; the report gives each run and the median)
+          --only NAME       one scenario: uploads, "token stampede", saturation, "naive baseline", "many credentials"
+          --quick           small sizes, for a smoke test (figures not comparable with the targets)
+          --no-docs         print only; by default the table is also written into docs/performance.md
+        """;
+
+    public static BenchOptions? Parse(string[] args)
+    {
+        var options = new BenchOptions { DocsPath = FindDocs() };
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--runs" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var runs) && runs >= 1:
+                    options = options with { Runs = runs };
+                    i++;
+                    break;
+                case "--only" when i + 1 < args.Length:
+                    options = options with { Only = args[++i] };
+                    break;
+                case "--no-docs":
+                    options = options with { DocsPath = null };
+                    break;
+                case "--quick":
+                    options = options with
+                    {
+                        Quick = true, SaturationRequests = 200, Credentials = 10, RequestsPerCredential = 50, StampedeCallers = 100,
+                        Uploads = 16, UploadCredentials = 4, UploadBytes = 2_000_000, BaselineSeconds = 10,
+                    };
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        return options;
+    }
+
+    private static string? FindDocs()
+    {
+        for (var directory = new DirectoryInfo(Environment.CurrentDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Passerelle.slnx")))
+            {
+                return Path.Combine(directory.FullName, "docs", "performance.md");
+            }
+        }
+
+        return null;
+    }
+}
+
+internal static class Report
+{
+    private const string Start = "<!-- bench:smartrecruiters-client:start -->";
+    private const string End = "<!-- bench:smartrecruiters-client:end -->";
+
+    public static string Markdown(List<(string Name, string Workload, string Target, List<RunResult> Runs)> report, BenchOptions options)
+    {
+        var text = new StringBuilder();
+        var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1_073_741_824.0;
+        text.AppendLine(CultureInfo.InvariantCulture, $"Measured {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {memory:0} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; sandbox out of process with {options.LatencyMs} ± {options.JitterMs} ms added latency and SR's default limits (10 requests/s, 8 in flight per credential); {options.Runs} run(s) per scenario{(options.Quick ? " (**quick sizes: not comparable with the targets**)" : "")}.");
+        text.AppendLine();
+        text.AppendLine("Command: `dotnet run -c Release --project bench/Passerelle.Bench`");
+        foreach (var (name, workload, target, runs) in report)
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"### {name}");
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"{workload}. Target: {target}. Target met in {runs.Count(r => r.MetTarget)} of {runs.Count} run(s).");
+            text.AppendLine();
+            text.AppendLine("| figure | " + string.Join(" | ", runs.Select((_, i) => $"run {i + 1}")) + " | median |");
+            text.AppendLine("|---|" + string.Concat(runs.Select(_ => "---:|")) + "---:|");
+            foreach (var figure in runs[0].Figures.Keys)
+            {
+                var values = runs.Select(r => r.Figures[figure]).ToList();
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {figure} | {string.Join(" | ", values.Select(Scenarios.Format))} | **{Scenarios.Format(Scenarios.Median(values))}** |");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Replaces the client section of docs/performance.md, leaving the rest of the file alone.</summary>
+    public static void WriteInto(string path, string markdown)
+    {
+        var section = $"{Start}\n{markdown.TrimEnd()}\n{End}";
+        var existing = File.Exists(path) ? File.ReadAllText(path) : "# Performance\n\n## SmartRecruiters client\n\n";
+        var start = existing.IndexOf(Start, StringComparison.Ordinal);
+        var end = existing.IndexOf(End, StringComparison.Ordinal);
+        var updated = start >= 0 && end > start
+            ? existing[..start] + section + existing[(end + End.Length)..]
+            : existing.TrimEnd() + "\n\n" + section + "\n";
+        File.WriteAllText(path, updated);
+    }
+}
