@@ -15,9 +15,9 @@ public sealed class SmartRecruitersOptions
 
     /// <summary>
     /// Added to the one-second window so that requests sent exactly one second apart cannot arrive less than a
-    /// second apart. Default 20 ms.
+    /// second apart; widened by 10 ms after each 429 (up to 250 ms) and narrowed back after long runs without one. Default 30 ms.
     /// </summary>
-    public TimeSpan RateWindowMargin { get; set; } = TimeSpan.FromMilliseconds(20);
+    public TimeSpan RateWindowMargin { get; set; } = TimeSpan.FromMilliseconds(30);
 
     /// <summary>Time allowed for one attempt (SR recommends about two minutes). Default 2 min.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMinutes(2);

@@ -116,6 +116,30 @@ public sealed class RateBudgetTests
         afterSuccess.ShouldBeInRange(TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(500), "a success resets the backoff");
     }
 
+    [Fact]
+    public void A_429_widens_the_margin_and_a_long_clean_run_narrows_it_back()
+    {
+        var budget = Budget();
+        budget.Margin.ShouldBe(TimeSpan.FromMilliseconds(20));
+
+        budget.Observe(429, Headers(("Retry-After", "1")));
+        budget.Observe(429, Headers(("Retry-After", "1")));
+        budget.Margin.ShouldBe(TimeSpan.FromMilliseconds(40), TimeSpan.FromMilliseconds(0.01));
+
+        for (var i = 0; i < 1000; i++)
+        {
+            budget.Observe(200, Headers());
+        }
+
+        budget.Margin.ShouldBe(TimeSpan.FromMilliseconds(35), TimeSpan.FromMilliseconds(0.01));
+        for (var i = 0; i < 100; i++)
+        {
+            budget.Observe(429, Headers(("Retry-After", "0")));
+        }
+
+        budget.Margin.ShouldBe(RateBudget.MaxMargin, TimeSpan.FromMilliseconds(0.01));
+    }
+
     private static HttpResponseHeaders Headers(params (string Name, string Value)[] headers)
     {
         using var response = new HttpResponseMessage();

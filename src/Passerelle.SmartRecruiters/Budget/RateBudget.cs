@@ -15,10 +15,12 @@ internal sealed class RateBudgets(IOptionsMonitor<SmartRecruitersOptions> option
 }
 
 /// <summary>
-/// A credential's share of SR's limits: at most N requests in any sliding second (plus a small margin for transit
+/// A credential's share of SR's limits: at most N requests in any sliding second (plus a margin for transit
 /// jitter) and at most M in flight. Callers first take a concurrency permit, then reserve the earliest send time the
 /// window allows, so waiting callers queue in order instead of stampeding. SR's headers can only tighten it; 429s
-/// pause the whole credential (Retry-After when SR sends one, jittered exponential backoff otherwise).
+/// pause the whole credential (Retry-After when SR sends one, jittered exponential backoff otherwise) and widen the
+/// margin, since a 429 despite the window means requests reach SR less evenly than they leave; a long run without
+/// one narrows it back towards the configured value.
 /// </summary>
 internal sealed class RateBudget
 {
@@ -27,7 +29,11 @@ internal sealed class RateBudget
     private readonly Lock _gate = new();
     private readonly Queue<Slot> _window = new();
     private readonly LinkedList<TaskCompletionSource> _waiters = new();
-    private readonly long _windowTicks;
+    private readonly long _secondTicks;
+    private readonly long _baseMarginTicks;
+    private readonly long _maxMarginTicks;
+    private long _windowTicks;
+    private long _successesSinceThrottle;
     private int _rateLimit;
     private int _concurrencyLimit;
     private int _inFlight;
@@ -40,8 +46,32 @@ internal sealed class RateBudget
         _time = time;
         _rateLimit = options.RequestsPerSecond;
         _concurrencyLimit = options.ConcurrentRequests;
-        _windowTicks = (long)((TimeSpan.FromSeconds(1) + options.RateWindowMargin).TotalSeconds * time.TimestampFrequency);
+        _secondTicks = time.TimestampFrequency;
+        _baseMarginTicks = Ticks(options.RateWindowMargin);
+        _maxMarginTicks = Math.Max(_baseMarginTicks, Ticks(MaxMargin));
+        _windowTicks = _secondTicks + _baseMarginTicks;
     }
+
+    /// <summary>The widest the margin grows after 429s: a quarter of the window, i.e. at worst 8 requests/s of 10.</summary>
+    internal static readonly TimeSpan MaxMargin = TimeSpan.FromMilliseconds(250);
+
+    private static readonly TimeSpan MarginStep = TimeSpan.FromMilliseconds(10);
+
+    private const int SuccessesBeforeNarrowing = 1000;
+
+    /// <summary>The current margin added to the one-second window.</summary>
+    public TimeSpan Margin
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return TimeSpan.FromSeconds((double)(_windowTicks - _secondTicks) / _secondTicks);
+            }
+        }
+    }
+
+    private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 
     public int InFlight
     {
@@ -141,10 +171,18 @@ internal sealed class RateBudget
             if (status != 429)
             {
                 _consecutiveThrottles = 0;
+                if (++_successesSinceThrottle >= SuccessesBeforeNarrowing && _windowTicks - _secondTicks > _baseMarginTicks)
+                {
+                    _successesSinceThrottle = 0;
+                    _windowTicks = Math.Max(_secondTicks + _baseMarginTicks, _windowTicks - (Ticks(MarginStep) / 2));
+                }
+
                 return null;
             }
 
             _consecutiveThrottles++;
+            _successesSinceThrottle = 0;
+            _windowTicks = Math.Min(_secondTicks + _maxMarginTicks, _windowTicks + Ticks(MarginStep));
             var pause = headers.RetryAfter switch
             {
                 { Delta: { } delta } => delta,
