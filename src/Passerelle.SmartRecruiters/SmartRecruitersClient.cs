@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Passerelle.SmartRecruiters.Probing;
+using Passerelle.SmartRecruiters.Tokens;
 using Passerelle.SmartRecruiters.Transport;
 using Passerelle.SmartRecruiters.Wire;
 
@@ -22,14 +23,19 @@ public sealed class SmartRecruitersClient
     private const string NoSuchJob = "00000000-0000-0000-0000-000000000000";
 
     private readonly SrTransport _transport;
+    private readonly Microsoft.Extensions.Options.IOptionsMonitor<SmartRecruitersOptions> _options;
 
-    internal SmartRecruitersClient(SrTransport transport) => _transport = transport;
+    internal SmartRecruitersClient(SrTransport transport, Microsoft.Extensions.Options.IOptionsMonitor<SmartRecruitersOptions> options)
+    {
+        _transport = transport;
+        _options = options;
+    }
 
     /// <summary>Every job matching the query, following SR's cursors; see <see cref="SrJobListing.IsComplete"/> afterwards.</summary>
     public SrJobListing ListJobsAsync(SrCredential credential, JobQuery? query = null)
     {
         query ??= new JobQuery();
-        var limit = query.Limit ?? 100;
+        var limit = Math.Clamp(query.Limit ?? _options.CurrentValue.PageSize, 1, 100);
         return new SrJobListing((pageId, ct) =>
         {
             var path = new StringBuilder("/jobs?limit=").Append(limit.ToString(CultureInfo.InvariantCulture));
@@ -153,8 +159,16 @@ public sealed class SmartRecruitersClient
     public async Task<SrProbeResult> ProbeAsync(SrCredential credential, string companyIdentifier, CancellationToken cancellationToken = default)
     {
         var notes = new List<string>();
-        _transport.Tokens.Forget(credential);
-        var token = await _transport.Tokens.GetAsync(credential, null, cancellationToken);
+
+        // A token of the probe's own, from exactly the secret being checked: never one another caller had cached or
+        // was fetching with the stored secret. Once granted, it serves everyone (same credential, same scopes).
+        var fresh = await _transport.RequestTokenAsync(credential, cancellationToken);
+        var token = TokenResult.From(fresh);
+        if (token.Token is not null)
+        {
+            _transport.Tokens.Adopt(credential, token.Token);
+        }
+
         var required = SrScopes.Required.ToDictionary(s => s, _ => SrScopeVerdict.Unknown, StringComparer.Ordinal);
         if (token.Token is null)
         {
@@ -196,7 +210,8 @@ public sealed class SmartRecruitersClient
         {
             // Without a scope field only read-only probes can reveal extra privileges; candidates_read is the one
             // that matters most (it exposes every applicant) and the one a read can prove without side effects.
-            var read = await _transport.SendAsync(credential, new SrCall("GET /candidates", HttpMethod.Get, "/candidates?limit=1"), _ => true, cancellationToken);
+            var read = await _transport.SendAsync(credential, new SrCall("GET /candidates", HttpMethod.Get, "/candidates?limit=1") { LearnLimits = false },
+                _ => true, cancellationToken);
             if (read.IsSuccess)
             {
                 extras.Add(new SrExtraScope(SrScopes.CandidatesRead, SrScopes.PromptFor(SrScopes.CandidatesRead), SrExtraScopeEvidence.ReadProbe));
@@ -287,10 +302,12 @@ public sealed class SmartRecruitersClient
 
     private static async ValueTask<HttpContent> Multipart(SrFile file, Dictionary<string, string?> fields, CancellationToken cancellationToken)
     {
+        // Parsed before the file is opened, so a bad media type cannot leave a stream open.
+        var mediaType = MediaTypeHeaderValue.Parse(file.ContentType);
         var stream = await file.OpenAsync(cancellationToken);
         var content = new MultipartFormDataContent();
         var part = new StreamContent(stream, 81920);
-        part.Headers.ContentType = MediaTypeHeaderValue.Parse(file.ContentType);
+        part.Headers.ContentType = mediaType;
         content.Add(part, "file", file.FileName);
         foreach (var (name, value) in fields)
         {

@@ -25,7 +25,7 @@ public static class SmartRecruitersServiceCollectionExtensions
         services.TryAddSingleton(sp => new SrTransport(
             sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<RateBudgets>(), sp.GetRequiredService<IOptionsMonitor<SmartRecruitersOptions>>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SmartRecruitersMetrics>(), sp.GetRequiredService<ILoggerFactory>()));
-        services.TryAddSingleton(sp => new SmartRecruitersClient(sp.GetRequiredService<SrTransport>()));
+        services.TryAddSingleton(sp => new SmartRecruitersClient(sp.GetRequiredService<SrTransport>(), sp.GetRequiredService<IOptionsMonitor<SmartRecruitersOptions>>()));
 
         return services.AddHttpClient(SrTransport.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
             // Per-attempt timeouts are the client's; connection reuse and DNS refresh are the handler's.

@@ -67,21 +67,49 @@ public sealed class RateBudgetTests
     }
 
     [Fact]
-    public async Task Sr_headers_can_only_tighten_the_limits()
+    public async Task Sr_headers_set_the_limits_within_the_configured_ones()
     {
         var budget = Budget(rate: 1000, concurrency: 8);
         budget.Observe(200, Headers(("X-RateLimit-Limit", "50"), ("X-RateLimit-Concurrent-Limit", "2"), ("X-RateLimit-Remaining", "49")));
-        budget.Observe(200, Headers(("X-RateLimit-Concurrent-Limit", "20")));
 
         var first = await budget.AcquireAsync(CancellationToken.None);
         var second = await budget.AcquireAsync(CancellationToken.None);
         var third = budget.AcquireAsync(CancellationToken.None).AsTask();
         await Task.Delay(50);
+        third.IsCompleted.ShouldBeFalse("SR said two in flight");
 
-        third.IsCompleted.ShouldBeFalse("SR said two in flight, and a later, looser header does not loosen it");
-        first.Dispose();
-        (await third.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
-        second.Dispose();
+        // A later answer with SR's usual limit lifts it again, but never above the configured 8.
+        budget.Observe(200, Headers(("X-RateLimit-Concurrent-Limit", "20")));
+        var lifted = await third.WaitAsync(TimeSpan.FromSeconds(5));
+        var more = new List<IDisposable> { first, second, lifted };
+        for (var i = 0; i < 5; i++)
+        {
+            more.Add(await budget.AcquireAsync(CancellationToken.None));
+        }
+
+        var ninth = budget.AcquireAsync(CancellationToken.None).AsTask();
+        await Task.Delay(50);
+        ninth.IsCompleted.ShouldBeFalse("the configured limit of 8 still holds");
+        more[0].Dispose();
+        (await ninth.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+        more.Skip(1).ToList().ForEach(l => l.Dispose());
+    }
+
+    [Fact]
+    public async Task An_endpoint_with_a_limit_of_its_own_does_not_lower_the_credential_budget()
+    {
+        var budget = Budget(rate: 1000, concurrency: 8);
+
+        // SR gives GET /candidates a concurrency of 1; the probe passes learnLimits: false for it.
+        budget.Observe(200, Headers(("X-RateLimit-Concurrent-Limit", "1")), learnLimits: false);
+
+        var leases = new List<IDisposable>();
+        for (var i = 0; i < 8; i++)
+        {
+            leases.Add(await budget.AcquireAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
+        }
+
+        leases.ForEach(l => l.Dispose());
     }
 
     [Fact]

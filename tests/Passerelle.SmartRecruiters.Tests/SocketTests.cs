@@ -48,6 +48,21 @@ public sealed class SocketTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_503_before_the_body_was_read_is_not_sent_and_retried()
+    {
+        var tenant = await _sandbox.NewTenantAsync();
+        var jobId = await tenant.AddJobIdAsync();
+        await tenant.SetFaultsAsync(new { script = new[] { "503" }, pathPattern = Creates });
+        await using var harness = ClientHarness.For(_sandbox);
+
+        var outcome = await harness.Client.CreateCandidateAsync(harness.Credential(tenant), jobId, TestData.Applicant());
+
+        outcome.IsSuccess.ShouldBeTrue(outcome.ToString());
+        outcome.Attempts.ShouldBe(2);
+        (await tenant.CandidatesAsync()).Count.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Commit_then_drop_over_sockets_is_in_doubt_and_not_resent()
     {
         var tenant = await _sandbox.NewTenantAsync();

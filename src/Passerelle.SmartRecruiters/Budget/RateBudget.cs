@@ -27,7 +27,9 @@ internal sealed class RateBudget
     private readonly TimeProvider _time;
     private readonly SmartRecruitersOptions _options;
     private readonly Lock _gate = new();
-    private readonly Queue<Slot> _window = new();
+    // Live send slots (reserved or sent), sorted by time. Reservations are handed out in order, never before the
+    // latest one, so only the window before a new slot needs checking.
+    private readonly List<Slot> _window = [];
     private readonly LinkedList<TaskCompletionSource> _waiters = new();
     private readonly long _secondTicks;
     private readonly long _baseMarginTicks;
@@ -97,39 +99,53 @@ internal sealed class RateBudget
                 lock (_gate)
                 {
                     var now = _time.GetTimestamp();
-                    while (_window.Count > 0 && now - _window.Peek().At >= _windowTicks)
+                    Prune(now);
+                    var at = Math.Max(now, _pausedUntil);
+                    if (_window.Count > 0)
                     {
-                        _window.Dequeue();
+                        at = Math.Max(at, _window[^1].At);
                     }
 
-                    var at = Math.Max(now, _pausedUntil);
                     if (_window.Count >= _rateLimit)
                     {
-                        at = Math.Max(at, _window.ElementAt(_window.Count - _rateLimit).At + _windowTicks);
+                        at = Math.Max(at, _window[_window.Count - _rateLimit].At + _windowTicks);
                     }
 
                     slot = new Slot { At = at };
-                    _window.Enqueue(slot);
+                    _window.Add(slot);
                     wait = TimeSpan.FromSeconds((double)(at - now) / _time.TimestampFrequency);
                 }
 
-                if (wait > TimeSpan.Zero)
+                try
                 {
-                    await Task.Delay(wait, _time, cancellationToken);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, _time, cancellationToken);
+                    }
+                }
+                catch
+                {
+                    lock (_gate)
+                    {
+                        _window.Remove(slot);
+                    }
+
+                    throw;
                 }
 
                 lock (_gate)
                 {
                     var now = _time.GetTimestamp();
+                    _window.Remove(slot);
                     if (now < _pausedUntil)
                     {
                         // A 429 paused the credential while this caller waited: give the slot back and queue again.
-                        slot.At = now - _windowTicks;
                         continue;
                     }
 
                     // The timer may fire late: what counts for SR is when the request really leaves.
                     slot.At = Math.Max(slot.At, now);
+                    Insert(slot);
                     return new Lease(this);
                 }
             }
@@ -141,30 +157,35 @@ internal sealed class RateBudget
         }
     }
 
-    /// <summary>Learns from SR's answer: its limits, its count of our requests, and 429s.</summary>
-    public TimeSpan? Observe(int status, HttpResponseHeaders headers)
+    /// <summary>
+    /// Learns from SR's answer: its limits, its count of our requests, and 429s. Limits follow SR's headers within
+    /// the configured ones, so one endpoint's stricter limit (SR gives <c>GET /candidates</c> a concurrency of 1)
+    /// does not stick: callers pass <paramref name="learnLimits"/> false for such endpoints.
+    /// </summary>
+    public TimeSpan? Observe(int status, HttpResponseHeaders headers, bool learnLimits = true)
     {
         lock (_gate)
         {
-            if (Header(headers, "X-RateLimit-Limit") is { } limit && limit >= 1 && limit < _rateLimit)
+            if (learnLimits && Header(headers, "X-RateLimit-Limit") is { } limit && limit >= 1)
             {
-                _rateLimit = limit;
+                _rateLimit = Math.Min(limit, _options.RequestsPerSecond);
             }
 
-            if (Header(headers, "X-RateLimit-Concurrent-Limit") is { } concurrent && concurrent >= 1 && concurrent < _concurrencyLimit)
+            if (learnLimits && Header(headers, "X-RateLimit-Concurrent-Limit") is { } concurrent && concurrent >= 1)
             {
-                _concurrencyLimit = concurrent;
+                SetConcurrencyLimit(Math.Min(concurrent, _options.ConcurrentRequests));
             }
 
             var now = _time.GetTimestamp();
-            if (status != 429 && Header(headers, "X-RateLimit-Remaining") is { } remaining)
+            Prune(now);
+            if (learnLimits && status != 429 && Header(headers, "X-RateLimit-Remaining") is { } remaining)
             {
                 // SR counted more of our requests in its window than we sent in ours: someone else shares the
                 // credential (another process, another node). Count the difference as sent now.
-                var ours = _window.Count(s => s.At <= now && now - s.At < _windowTicks);
+                var ours = _window.Count(s => s.At <= now);
                 for (var extra = _rateLimit - remaining - ours - 1; extra > 0; extra--)
                 {
-                    _window.Enqueue(new Slot { At = now });
+                    Insert(new Slot { At = now });
                 }
             }
 
@@ -192,6 +213,40 @@ internal sealed class RateBudget
             pause = pause < TimeSpan.Zero ? TimeSpan.Zero : pause;
             _pausedUntil = Math.Max(_pausedUntil, now + (long)(pause.TotalSeconds * _time.TimestampFrequency));
             return pause;
+        }
+    }
+
+    private void Prune(long now)
+    {
+        var expired = 0;
+        while (expired < _window.Count && now - _window[expired].At >= _windowTicks)
+        {
+            expired++;
+        }
+
+        _window.RemoveRange(0, expired);
+    }
+
+    private void Insert(Slot slot)
+    {
+        var index = _window.Count;
+        while (index > 0 && _window[index - 1].At > slot.At)
+        {
+            index--;
+        }
+
+        _window.Insert(index, slot);
+    }
+
+    /// <summary>Raising the limit wakes waiters at once; lowering it takes effect as requests finish.</summary>
+    private void SetConcurrencyLimit(int limit)
+    {
+        _concurrencyLimit = limit;
+        while (_inFlight < _concurrencyLimit && _waiters.First is { } first)
+        {
+            _waiters.RemoveFirst();
+            _inFlight++;
+            first.Value.TrySetResult();
         }
     }
 

@@ -45,7 +45,7 @@ internal sealed partial class TokenManager(
             var usable = current is not null && now < current.ExpiresAt - ExpiryGuard && current.Value != rejected;
             if (usable)
             {
-                if (now >= RefreshAt(current!) && state.Pending is null)
+                if (now >= RefreshAt(current!) && state.Pending is null && now >= state.NextBackgroundRefresh)
                 {
                     Log.RefreshingInBackground(logger, credential.ConnectionId);
                     state.Pending = Start(credential, state);
@@ -71,7 +71,7 @@ internal sealed partial class TokenManager(
     /// Takes in a finished request before its continuation has run: a success becomes the current token, a failure is
     /// dropped so that the next caller asks again instead of being handed the old failure.
     /// </summary>
-    private static void Settle(CredentialTokens state)
+    private void Settle(CredentialTokens state)
     {
         if (state.Pending is { IsCompleted: true } done)
         {
@@ -79,13 +79,31 @@ internal sealed partial class TokenManager(
             {
                 state.Current = done.Result.Value;
             }
+            else
+            {
+                // While the current token still works, a failed renewal is not retried by every call: the budget
+                // those requests would use belongs to real work. Callers with no usable token still ask at once.
+                state.NextBackgroundRefresh = time.GetUtcNow() + FailedRefreshPause;
+            }
 
             state.Pending = null;
         }
     }
 
+    private static readonly TimeSpan FailedRefreshPause = TimeSpan.FromSeconds(30);
+
     /// <summary>Drops the cached token, e.g. after the secret was rotated.</summary>
     public void Forget(SrCredential credential) => _credentials.TryRemove(credential.Key, out _);
+
+    /// <summary>Makes a token obtained outside the cache (by a probe) the current one.</summary>
+    public void Adopt(SrCredential credential, AccessToken token)
+    {
+        var state = _credentials.GetOrAdd(credential.Key, _ => new CredentialTokens());
+        lock (state.Gate)
+        {
+            state.Current = token;
+        }
+    }
 
     private DateTimeOffset RefreshAt(AccessToken token)
     {
@@ -97,8 +115,9 @@ internal sealed partial class TokenManager(
 
     private Task<SrOutcome<AccessToken>> Start(SrCredential credential, CredentialTokens state)
     {
-        // The request runs on its own: a caller that gives up must not cancel it for the others waiting on it.
-        var task = requestToken(credential, CancellationToken.None);
+        // The request runs on its own, off this lock (it decrypts the secret and waits for the budget), and a caller
+        // that gives up must not cancel it for the others waiting on it.
+        var task = Task.Run(() => requestToken(credential, CancellationToken.None));
         _ = task.ContinueWith(done =>
         {
             lock (state.Gate)
@@ -117,6 +136,7 @@ internal sealed partial class TokenManager(
         public Lock Gate { get; } = new();
         public AccessToken? Current { get; set; }
         public Task<SrOutcome<AccessToken>>? Pending { get; set; }
+        public DateTimeOffset NextBackgroundRefresh { get; set; }
     }
 
     private static partial class Log

@@ -24,6 +24,9 @@ internal sealed record SrCall(string Endpoint, HttpMethod Method, string PathAnd
     public long UploadBytes { get; init; }
 
     public string? AcceptLanguage { get; init; }
+
+    /// <summary>False for endpoints with limits of their own (SR: one concurrent <c>GET /candidates</c>).</summary>
+    public bool LearnLimits { get; init; } = true;
 }
 
 /// <summary>
@@ -55,6 +58,9 @@ internal sealed partial class SrTransport
     }
 
     public TokenManager Tokens { get; }
+
+    /// <summary>A Retry-After longer than this is handed back to the caller (NotSent with RetryAfter) instead of awaited.</summary>
+    internal static readonly TimeSpan MaxInlineWait = TimeSpan.FromSeconds(30);
 
     public RateBudget BudgetFor(SrCredential credential) => _budgets.For(credential.Key);
 
@@ -91,7 +97,7 @@ internal sealed partial class SrTransport
             var (status, body, headers, failure, bodyLeft) = attemptResult;
             if (failure is not null)
             {
-                var provablyNotSent = IsConnectFailure(failure) || (call.Content is not null && !bodyLeft);
+                var provablyNotSent = call.Content is not null ? !bodyLeft : IsConnectFailure(failure);
                 var what = failure is OperationCanceledException ? "no answer within the attempt timeout" : "the connection failed";
                 if (call.IsCreate && !provablyNotSent)
                 {
@@ -108,7 +114,7 @@ internal sealed partial class SrTransport
                 return Failure<T>(SrOutcomeKind.NotSent, null, attempt, $"{call.Endpoint}: {what}; SR did not act on the request.");
             }
 
-            var pause = budget.Observe(status, headers!);
+            var pause = budget.Observe(status, headers!, call.LearnLimits);
             switch (status)
             {
                 case >= 200 and < 300:
@@ -145,10 +151,16 @@ internal sealed partial class SrTransport
                     expectContinue = false;
                     continue;
 
-                case 429 or 503:
-                    if (attempt < options.MaxAttempts)
+                case 503 or 408 when call.IsCreate && bodyLeft:
+                    // A proxy may answer 503 after forwarding the body: SR may have acted on it.
+                    Log.InDoubt(_logger, call.Endpoint, credential?.ConnectionId, $"SR answered {status} after the body was sent");
+                    return Failure<T>(SrOutcomeKind.InDoubt, status, attempt, $"{call.Endpoint}: SR answered {status} after the request body was sent; it may have acted on it.", ReadErrors(body));
+
+                case 429 or 503 or 408:
+                    // A 429 is a rate limiter's refusal, never processed; 503 and 408 before the body left were not either.
+                    if (attempt < options.MaxAttempts && !(pause > MaxInlineWait))
                     {
-                        if (status == 503)
+                        if (status != 429)
                         {
                             await Task.Delay(Backoff.Jittered(options.BackoffBase, options.BackoffCap, attempt), _time, cancellationToken);
                         }
@@ -157,7 +169,7 @@ internal sealed partial class SrTransport
                     }
 
                     return Failure<T>(SrOutcomeKind.NotSent, status, attempt,
-                        status == 429 ? $"{call.Endpoint}: SR's rate limit was hit {attempt} times." : $"{call.Endpoint}: SR was unavailable {attempt} times.",
+                        status == 429 ? $"{call.Endpoint}: SR's rate limit was hit {attempt} time(s)." : $"{call.Endpoint}: SR was unavailable {attempt} time(s).",
                         ReadErrors(body)) with { RetryAfter = pause ?? options.BackoffBase };
 
                 case >= 500 when call.IsCreate:
@@ -174,9 +186,11 @@ internal sealed partial class SrTransport
                     return Failure<T>(SrOutcomeKind.NotSent, status, attempt, $"{call.Endpoint}: SR answered {status} {attempt} times.", ReadErrors(body));
 
                 default:
+                    // SR's messages may quote what was sent (an e-mail address): they stay in Errors, out of Detail.
                     var errors = ReadErrors(body);
+                    var codes = errors.Select(e => e.Code).OfType<string>().Distinct().ToList();
                     return Failure<T>(SrOutcomeKind.Rejected, status, attempt,
-                        $"{call.Endpoint}: SR refused the request ({status}){(errors.Count > 0 ? ": " + string.Join("; ", errors.Select(e => e.Message)) : ".")}", errors);
+                        $"{call.Endpoint}: SR refused the request ({status}){(codes.Count > 0 ? ": " + string.Join(", ", codes) : "")}.", errors);
             }
         }
     }
@@ -217,8 +231,10 @@ internal sealed partial class SrTransport
             _metrics.Attempt(call.Endpoint, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), _time.GetElapsedTime(started));
             return new AttemptResult((int)response.StatusCode, body, response.Headers, null, content?.Started ?? false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !(call.IsCreate && content is { Started: true }))
         {
+            // The caller gave up. A create whose body had left is reported as in doubt below instead of thrown, so
+            // that nobody mistakes it for never sent.
             throw;
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
@@ -233,7 +249,7 @@ internal sealed partial class SrTransport
     }
 
     /// <summary>The client credentials grant (client_secret_post). Counts toward the credential's budget, as at SR.</summary>
-    private async Task<SrOutcome<AccessToken>> RequestTokenAsync(SrCredential credential, CancellationToken cancellationToken)
+    internal async Task<SrOutcome<AccessToken>> RequestTokenAsync(SrCredential credential, CancellationToken cancellationToken)
     {
         _metrics.TokenRequested();
         var call = new SrCall("POST /identity/oauth/token", HttpMethod.Post, "/identity/oauth/token")
@@ -251,18 +267,29 @@ internal sealed partial class SrTransport
             body => JsonSerializer.Deserialize(body, SmartRecruitersJsonContext.Default.TokenResponse), cancellationToken);
         if (!outcome.IsSuccess)
         {
-            // invalid_client comes as 401 (or as 400 from some servers): either way the id or secret is wrong.
-            var invalidClient = outcome.StatusCode == 401 || outcome.Errors.Any(e => e.Code == "invalid_client");
             Log.TokenRefused(_logger, credential.ConnectionId, outcome.Kind, outcome.StatusCode);
-            return invalidClient
-                ? outcome.As<AccessToken>() with { Kind = SrOutcomeKind.CredentialsRejected, Detail = "SR's token endpoint refused the client id and secret (invalid_client): the secret was regenerated, the credential revoked, or a value mistyped." }
-                : outcome.As<AccessToken>();
+            if (outcome.Kind == SrOutcomeKind.NotSent)
+            {
+                return outcome.As<AccessToken>() with { Detail = $"No token: {outcome.Detail}" };
+            }
+
+            // Whatever else the token endpoint says (invalid_client as 401 or 400, 403, 404 for a wrong base URL,
+            // unsupported_grant_type), no call can be made with this connection as configured: the caller must
+            // see the connection's problem, never "job not found" or "fix the candidate".
+            var invalidClient = outcome.StatusCode == 401 || outcome.Errors.Any(e => e.Code == "invalid_client");
+            return outcome.As<AccessToken>() with
+            {
+                Kind = SrOutcomeKind.CredentialsRejected,
+                Detail = invalidClient
+                    ? "SR's token endpoint refused the client id and secret (invalid_client): the secret was regenerated, the credential revoked, or a value mistyped."
+                    : $"SR's token endpoint answered {outcome.StatusCode}: check the connection's base URL and credential.",
+            };
         }
 
         var response = outcome.Value;
         if (string.IsNullOrEmpty(response.AccessToken))
         {
-            return outcome.As<AccessToken>() with { Kind = SrOutcomeKind.Rejected, Detail = "SR's token endpoint answered 200 without an access token." };
+            return outcome.As<AccessToken>() with { Kind = SrOutcomeKind.CredentialsRejected, Detail = "SR's token endpoint answered 200 without an access token: check the connection's base URL and credential." };
         }
 
         var lifetime = TimeSpan.FromSeconds(response.ExpiresIn is > 0 ? response.ExpiresIn.Value : 1800);

@@ -71,7 +71,11 @@ internal sealed record TokenResponse(
     [property: JsonPropertyName("access_token")] string? AccessToken,
     [property: JsonPropertyName("token_type")] string? TokenType,
     [property: JsonPropertyName("expires_in")] int? ExpiresIn,
-    [property: JsonPropertyName("scope")] string? Scope);
+    [property: JsonPropertyName("scope")] string? Scope)
+{
+    // The generated ToString would print the token.
+    public override string ToString() => $"TokenResponse(***, expires_in {ExpiresIn})";
+}
 
 internal sealed record TokenErrorBody(
     [property: JsonPropertyName("error")] string? Error,
