@@ -163,6 +163,22 @@ public sealed class ConcurrencyLimitTests(SrLimitsSandboxFactory sandbox) : ICla
     }
 
     [Fact]
+    public async Task Reading_candidates_is_one_at_a_time_per_credential_as_at_sr()
+    {
+        var tenant = await sandbox.NewTenantAsync("jobs_read", "candidates_create", "candidates_read");
+        var api = await tenant.ApiAsync();
+        await tenant.SetFaultsAsync(new { latencyMs = 300, pathPattern = "^/candidates$" });
+
+        var both = await Task.WhenAll(api.GetAsync("/candidates?limit=1"), api.GetAsync("/candidates?limit=1"));
+        var jobs = await api.GetAsync("/jobs");
+
+        both.Select(r => r.StatusCode).ShouldBe([HttpStatusCode.OK, HttpStatusCode.TooManyRequests], ignoreOrder: true);
+        both.ShouldAllBe(r => r.Headers.GetValues("X-RateLimit-Concurrent-Limit").Single() == "1");
+        jobs.Headers.GetValues("X-RateLimit-Concurrent-Limit").Single().ShouldBe("8");
+        (await tenant.StatsAsync())["endpoints"]!["GET /candidates"]!["peakConcurrency"]!.GetValue<int>().ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Every_sr_response_carries_the_four_rate_limit_headers()
     {
         var tenant = await sandbox.NewTenantAsync();

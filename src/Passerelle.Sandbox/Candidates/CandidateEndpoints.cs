@@ -31,7 +31,7 @@ internal static class CandidateEndpoints
         sr.MapPost("/candidates/{candidateId}/jobs/{jobId}/attachments",
                 (HttpContext http, SandboxState state, string candidateId, string jobId) => AttachAsync(http, state, candidateId, jobId))
             .WithMetadata(new SrEndpoint("POST /candidates/{id}/jobs/{jobId}/attachments", create));
-        sr.MapGet("/candidates", List).WithMetadata(new SrEndpoint("GET /candidates", SrScopes.CandidatesRead));
+        sr.MapGet("/candidates", List).WithMetadata(new SrEndpoint("GET /candidates", SrScopes.CandidatesRead, ConcurrencyLimit: 1));
         sr.MapGet("/candidates/{candidateId}", Get).WithMetadata(new SrEndpoint("GET /candidates/{id}", SrScopes.CandidatesRead));
     }
 

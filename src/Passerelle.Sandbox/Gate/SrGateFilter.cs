@@ -25,7 +25,7 @@ internal sealed class SrGateFilter(SandboxState state, TrafficMonitor traffic, F
             return endpoint.IsTokenEndpoint ? await next(context) : SrResults.Unauthorized();
         }
 
-        var admission = traffic.TryAdmit(caller.Key, endpoint.Name, endpoint.IsTokenEndpoint);
+        var admission = traffic.TryAdmit(caller.Key, endpoint.Name, endpoint.IsTokenEndpoint, endpoint.ConcurrencyLimit);
         WriteRateLimitHeaders(http.Response, admission);
         if (!admission.Admitted)
         {
@@ -174,7 +174,7 @@ internal sealed class SrGateFilter(SandboxState state, TrafficMonitor traffic, F
     {
         response.Headers[RateLimitHeaders.Limit] = admission.Settings.RequestsPerSecond.ToString(CultureInfo.InvariantCulture);
         response.Headers[RateLimitHeaders.Remaining] = admission.Remaining.ToString(CultureInfo.InvariantCulture);
-        response.Headers[RateLimitHeaders.ConcurrentLimit] = admission.Settings.ConcurrentRequests.ToString(CultureInfo.InvariantCulture);
+        response.Headers[RateLimitHeaders.ConcurrentLimit] = admission.ConcurrencyLimit.ToString(CultureInfo.InvariantCulture);
         response.Headers[RateLimitHeaders.ConcurrentRemaining] = admission.ConcurrentRemaining.ToString(CultureInfo.InvariantCulture);
     }
 }

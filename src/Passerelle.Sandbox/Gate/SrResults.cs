@@ -67,5 +67,8 @@ internal static class SrResults
     });
 }
 
-/// <summary>What the gate needs to know about an SR endpoint: its name in the stats and the scope it demands.</summary>
-internal sealed record SrEndpoint(string Name, string? Scope, bool IsTokenEndpoint = false);
+/// <summary>
+/// What the gate needs to know about an SR endpoint: its name in the stats, the scope it demands, and a concurrency
+/// limit of its own where SR sets one (one <c>GET /candidates</c> at a time per credential).
+/// </summary>
+internal sealed record SrEndpoint(string Name, string? Scope, bool IsTokenEndpoint = false, int? ConcurrencyLimit = null);

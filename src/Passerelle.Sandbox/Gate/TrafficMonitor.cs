@@ -13,9 +13,15 @@ public sealed class TrafficMonitor(SandboxState state)
 {
     private readonly ConcurrentDictionary<string, CredentialTraffic> _traffic = new(StringComparer.Ordinal);
 
-    internal Admission TryAdmit(string key, string endpoint, bool isToken)
+    /// <summary>Admits a request of <paramref name="key"/> to <paramref name="endpoint"/>, or says why not.</summary>
+    /// <param name="key">The caller: a client id, or <c>apikey:company</c>.</param>
+    /// <param name="endpoint">The endpoint's name in the stats.</param>
+    /// <param name="isToken">A token request (counted apart as well).</param>
+    /// <param name="endpointConcurrency">A concurrency limit of the endpoint's own, counted apart and also bounded by the credential's.</param>
+    internal Admission TryAdmit(string key, string endpoint, bool isToken, int? endpointConcurrency = null)
     {
         var settings = state.Settings;
+        var concurrencyLimit = Math.Min(settings.ConcurrentRequests, endpointConcurrency ?? int.MaxValue);
         var traffic = _traffic.GetOrAdd(key, _ => new CredentialTraffic());
         var now = state.Time.GetTimestamp();
         var windowTicks = state.Time.TimestampFrequency;
@@ -34,7 +40,8 @@ public sealed class TrafficMonitor(SandboxState state)
                 traffic.TokenRequests++;
             }
 
-            if (traffic.Window.Count >= settings.RequestsPerSecond || traffic.InFlight >= settings.ConcurrentRequests)
+            var endpointBusy = endpointConcurrency is not null && counters.InFlight >= endpointConcurrency;
+            if (traffic.Window.Count >= settings.RequestsPerSecond || traffic.InFlight >= settings.ConcurrentRequests || endpointBusy)
             {
                 traffic.Throttled++;
                 counters.Throttled++;
@@ -42,15 +49,20 @@ public sealed class TrafficMonitor(SandboxState state)
                     ? TimeSpan.FromSeconds((double)(windowTicks - (now - traffic.Window.Peek())) / windowTicks)
                     : TimeSpan.FromSeconds(1);
                 return new Admission(null, settings, Math.Max(0, settings.RequestsPerSecond - traffic.Window.Count),
-                    Math.Max(0, settings.ConcurrentRequests - traffic.InFlight), retryAfter);
+                    Math.Max(0, concurrencyLimit - (endpointConcurrency is null ? traffic.InFlight : counters.InFlight)), concurrencyLimit, retryAfter);
             }
 
             traffic.Window.Enqueue(now);
             traffic.InFlight++;
+            counters.InFlight++;
             traffic.PeakConcurrency = Math.Max(traffic.PeakConcurrency, traffic.InFlight);
+            counters.PeakConcurrency = Math.Max(counters.PeakConcurrency, counters.InFlight);
             traffic.PeakPerSecond = Math.Max(traffic.PeakPerSecond, traffic.Window.Count);
-            return new Admission(new Lease(traffic), settings, settings.RequestsPerSecond - traffic.Window.Count,
-                settings.ConcurrentRequests - traffic.InFlight, TimeSpan.Zero);
+            var concurrentRemaining = endpointConcurrency is null
+                ? settings.ConcurrentRequests - traffic.InFlight
+                : Math.Min(settings.ConcurrentRequests - traffic.InFlight, endpointConcurrency.Value - counters.InFlight);
+            return new Admission(new Lease(traffic, counters), settings, settings.RequestsPerSecond - traffic.Window.Count,
+                concurrentRemaining, concurrencyLimit, TimeSpan.Zero);
         }
     }
 
@@ -90,6 +102,7 @@ public sealed class TrafficMonitor(SandboxState state)
                 {
                     Requests = e.Value.Requests,
                     Throttled = e.Value.Throttled,
+                    PeakConcurrency = e.Value.PeakConcurrency,
                     Statuses = new Dictionary<string, long>(e.Value.Statuses),
                 }),
             };
@@ -126,13 +139,15 @@ public sealed class TrafficMonitor(SandboxState state)
 
     private sealed class EndpointCounters
     {
+        public int InFlight { get; set; }
+        public int PeakConcurrency { get; set; }
         public long Requests { get; set; }
         public long Throttled { get; set; }
         public Dictionary<string, long> Statuses { get; } = new(StringComparer.Ordinal);
     }
 
     /// <summary>Frees the concurrency slot once, when the response is complete.</summary>
-    private sealed class Lease(CredentialTraffic traffic) : IDisposable
+    private sealed class Lease(CredentialTraffic traffic, EndpointCounters endpoint) : IDisposable
     {
         private int _disposed;
 
@@ -143,12 +158,13 @@ public sealed class TrafficMonitor(SandboxState state)
                 lock (traffic.Gate)
                 {
                     traffic.InFlight--;
+                    endpoint.InFlight--;
                 }
             }
         }
     }
 
-    internal sealed record Admission(IDisposable? Lease, SandboxSettings Settings, int Remaining, int ConcurrentRemaining, TimeSpan RetryAfter)
+    internal sealed record Admission(IDisposable? Lease, SandboxSettings Settings, int Remaining, int ConcurrentRemaining, int ConcurrencyLimit, TimeSpan RetryAfter)
     {
         public bool Admitted => Lease is not null;
     }

@@ -97,6 +97,7 @@ public sealed class EndpointStatsView
 {
     public long Requests { get; init; }
     public long Throttled { get; init; }
+    public int PeakConcurrency { get; init; }
     public required IReadOnlyDictionary<string, long> Statuses { get; init; }
 }
 
