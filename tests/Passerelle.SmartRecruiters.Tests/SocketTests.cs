@@ -17,13 +17,20 @@ public sealed class SocketTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _sandbox.DisposeAsync();
 
-    [Fact]
-    public async Task A_reset_before_the_body_was_read_is_not_sent_and_retried_safely()
+    /// <summary>A company with one job, the given faults on its credential, and a client.</summary>
+    private async Task<(Tenant Tenant, string JobId, ClientHarness Harness)> ArrangeAsync(object faults)
     {
         var tenant = await _sandbox.NewTenantAsync();
         var jobId = await tenant.AddJobIdAsync();
-        await tenant.SetFaultsAsync(new { script = new[] { "reset" }, pathPattern = Creates });
-        await using var harness = ClientHarness.For(_sandbox);
+        await tenant.SetFaultsAsync(faults);
+        return (tenant, jobId, ClientHarness.For(_sandbox));
+    }
+
+    [Fact]
+    public async Task A_reset_before_the_body_was_read_is_not_sent_and_retried_safely()
+    {
+        var (tenant, jobId, harness) = await ArrangeAsync(new { script = new[] { "reset" }, pathPattern = Creates });
+        await using var _ = harness;
 
         var outcome = await harness.Client.CreateCandidateAsync(harness.Credential(tenant), jobId, TestData.Applicant());
 
@@ -35,10 +42,8 @@ public sealed class SocketTests : IAsyncLifetime
     [Fact]
     public async Task Resets_on_every_attempt_end_as_not_sent_with_nothing_created()
     {
-        var tenant = await _sandbox.NewTenantAsync();
-        var jobId = await tenant.AddJobIdAsync();
-        await tenant.SetFaultsAsync(new { resetRate = 1.0, pathPattern = Creates });
-        await using var harness = ClientHarness.For(_sandbox);
+        var (tenant, jobId, harness) = await ArrangeAsync(new { resetRate = 1.0, pathPattern = Creates });
+        await using var _ = harness;
 
         var outcome = await harness.Client.CreateCandidateAsync(harness.Credential(tenant), jobId, TestData.Applicant());
 
@@ -50,10 +55,8 @@ public sealed class SocketTests : IAsyncLifetime
     [Fact]
     public async Task A_503_before_the_body_was_read_is_not_sent_and_retried()
     {
-        var tenant = await _sandbox.NewTenantAsync();
-        var jobId = await tenant.AddJobIdAsync();
-        await tenant.SetFaultsAsync(new { script = new[] { "503" }, pathPattern = Creates });
-        await using var harness = ClientHarness.For(_sandbox);
+        var (tenant, jobId, harness) = await ArrangeAsync(new { script = new[] { "503" }, pathPattern = Creates });
+        await using var _ = harness;
 
         var outcome = await harness.Client.CreateCandidateAsync(harness.Credential(tenant), jobId, TestData.Applicant());
 
@@ -65,10 +68,8 @@ public sealed class SocketTests : IAsyncLifetime
     [Fact]
     public async Task Commit_then_drop_over_sockets_is_in_doubt_and_not_resent()
     {
-        var tenant = await _sandbox.NewTenantAsync();
-        var jobId = await tenant.AddJobIdAsync();
-        await tenant.SetFaultsAsync(new { script = new[] { "commit-then-drop" }, pathPattern = Creates });
-        await using var harness = ClientHarness.For(_sandbox);
+        var (tenant, jobId, harness) = await ArrangeAsync(new { script = new[] { "commit-then-drop" }, pathPattern = Creates });
+        await using var _ = harness;
 
         var outcome = await harness.Client.CreateCandidateAsync(harness.Credential(tenant), jobId, TestData.Applicant());
 
