@@ -1,0 +1,81 @@
+namespace Passerelle.Core.Connections;
+
+/// <summary>A connection's identity across layers.</summary>
+public readonly record struct ConnectionId(Guid Value)
+{
+    public static ConnectionId New() => new(Guid.CreateVersion7());
+
+    public override string ToString() => Value.ToString();
+}
+
+/// <summary>DESIGN.md's lifecycle: Pending → Active ⇄ NeedsAttention(reason), or Disconnected.</summary>
+public enum ConnectionStatus
+{
+    Pending,
+    Active,
+    NeedsAttention,
+    Disconnected,
+}
+
+/// <summary>Why a connection needs attention; each has a remedy for the account manager.</summary>
+public enum AttentionReason
+{
+    CredentialsInvalid,
+    ScopeMissing,
+    ApiAccessDisabled,
+    CompanyMismatch,
+    Unreachable,
+}
+
+/// <summary>
+/// A customer's SmartRecruiters credential as Passerelle holds it. The client secret is only ever stored
+/// protected (<see cref="ProtectedSecret"/>), with keys kept outside the database.
+/// </summary>
+public sealed class Connection
+{
+    public ConnectionId Id { get; init; } = ConnectionId.New();
+    public required string DisplayName { get; set; }
+    public required string CustomerName { get; set; }
+    public required string CompanyIdentifier { get; set; }
+    public required string ClientId { get; set; }
+
+    /// <summary>The client secret, encrypted by Data Protection; null once the connection is disconnected.</summary>
+    public string? ProtectedSecret { get; set; }
+
+    public required string BaseUrl { get; set; }
+    public ConnectionStatus Status { get; set; } = ConnectionStatus.Pending;
+    public AttentionReason? AttentionReason { get; set; }
+
+    /// <summary>A sentence on the problem (ids only), e.g. which scope is missing.</summary>
+    public string? AttentionDetail { get; set; }
+
+    /// <summary>The last probe's verdict as JSON (scopes, extra scopes, identifier check); never a secret.</summary>
+    public string? LastProbeJson { get; set; }
+
+    public DateTimeOffset? LastProbedAt { get; set; }
+    public string? SourceTypeId { get; set; }
+    public string? SourceSubTypeId { get; set; }
+    public string? SourceId { get; set; }
+    public List<string> Tags { get; set; } = [];
+    public DateTimeOffset CreatedAt { get; set; }
+    public required string CreatedBy { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public required string UpdatedBy { get; set; }
+
+    /// <summary>Bumped by every change; state changes are conditional on it, so two writers cannot both win.</summary>
+    public long Version { get; set; }
+
+    // Customer and credential details are not personal data, but the secret must never be printed.
+    public override string ToString() => $"Connection {{ Id = {Id}, DisplayName = {DisplayName}, Status = {Status} }}";
+}
+
+/// <summary>One line of a connection's history: who did what, when. Never a secret value.</summary>
+public sealed class ConnectionAudit
+{
+    public long Id { get; init; }
+    public ConnectionId ConnectionId { get; init; }
+    public DateTimeOffset At { get; init; }
+    public required string Actor { get; init; }
+    public required string Action { get; init; }
+    public string? Detail { get; init; }
+}

@@ -1,0 +1,75 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Passerelle.Core.Connections;
+
+namespace Passerelle.Core.Persistence;
+
+/// <summary>
+/// Passerelle's one database context. Each provider has a subclass of its own so that each has its own migration
+/// set (SQLite and PostgreSQL differ in types and in what a migration may do).
+/// </summary>
+public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<Connection> Connections => Set<Connection>();
+    public DbSet<ConnectionAudit> ConnectionAudit => Set<ConnectionAudit>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<ConnectionId>().HaveConversion<ConnectionIdConverter>();
+        configurationBuilder.Properties<ConnectionStatus>().HaveConversion<string>().HaveMaxLength(32);
+        configurationBuilder.Properties<AttentionReason>().HaveConversion<string>().HaveMaxLength(32);
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfiguration(new ConnectionConfiguration());
+        modelBuilder.ApplyConfiguration(new ConnectionAuditConfiguration());
+    }
+
+    private sealed class ConnectionIdConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<ConnectionId, Guid>(
+        id => id.Value, value => new ConnectionId(value));
+}
+
+internal sealed class ConnectionConfiguration : IEntityTypeConfiguration<Connection>
+{
+    public void Configure(EntityTypeBuilder<Connection> builder)
+    {
+        builder.ToTable("Connections");
+        builder.HasKey(c => c.Id);
+        builder.Property(c => c.DisplayName).HasMaxLength(200);
+        builder.HasIndex(c => c.DisplayName).IsUnique();
+        builder.Property(c => c.CustomerName).HasMaxLength(200);
+        builder.Property(c => c.CompanyIdentifier).HasMaxLength(100);
+        builder.Property(c => c.ClientId).HasMaxLength(200);
+        builder.Property(c => c.ProtectedSecret).HasMaxLength(4000);
+        builder.Property(c => c.BaseUrl).HasMaxLength(500);
+        builder.Property(c => c.AttentionDetail).HasMaxLength(1000);
+        builder.Property(c => c.SourceTypeId).HasMaxLength(100);
+        builder.Property(c => c.SourceSubTypeId).HasMaxLength(100);
+        builder.Property(c => c.SourceId).HasMaxLength(100);
+        builder.Property(c => c.CreatedBy).HasMaxLength(200);
+        builder.Property(c => c.UpdatedBy).HasMaxLength(200);
+        builder.Property(c => c.Version).IsConcurrencyToken();
+        builder.HasIndex(c => c.Status);
+    }
+}
+
+internal sealed class ConnectionAuditConfiguration : IEntityTypeConfiguration<ConnectionAudit>
+{
+    public void Configure(EntityTypeBuilder<ConnectionAudit> builder)
+    {
+        builder.ToTable("ConnectionAudit");
+        builder.HasKey(a => a.Id);
+        builder.Property(a => a.Actor).HasMaxLength(200);
+        builder.Property(a => a.Action).HasMaxLength(64);
+        builder.Property(a => a.Detail).HasMaxLength(2000);
+        builder.HasIndex(a => new { a.ConnectionId, a.At });
+        builder.HasOne<Connection>().WithMany().HasForeignKey(a => a.ConnectionId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+/// <summary>The SQLite flavour (the default: a file in the data directory).</summary>
+public sealed class SqlitePasserelleDbContext(DbContextOptions<SqlitePasserelleDbContext> options) : PasserelleDbContext(options);
+
+/// <summary>The PostgreSQL flavour (scale-out).</summary>
+public sealed class PostgresPasserelleDbContext(DbContextOptions<PostgresPasserelleDbContext> options) : PasserelleDbContext(options);

@@ -1,0 +1,53 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Passerelle.Core.Persistence;
+
+namespace Passerelle.Core.Secrets;
+
+/// <summary>Thrown when a stored secret cannot be decrypted: a misconfiguration an operator must fix, not a caller error.</summary>
+public sealed class SecretUnavailableException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>
+/// Encrypts client secrets at rest with ASP.NET Core Data Protection. The keys live outside the database (the key
+/// ring in the data directory by default), so a database dump alone reveals no secret.
+/// </summary>
+public sealed class SecretProtector(IDataProtectionProvider provider, string keyRingDescription)
+{
+    // Versioned purpose: a future change of scheme can decrypt old secrets under the old purpose.
+    private readonly IDataProtector _protector = provider.CreateProtector("Passerelle.Connections.ClientSecret.v1");
+
+    public string Protect(string secret) => _protector.Protect(secret);
+
+    public string Unprotect(string protectedSecret, string connectionId)
+    {
+        try
+        {
+            return _protector.Unprotect(protectedSecret);
+        }
+        catch (CryptographicException e)
+        {
+            throw new SecretUnavailableException(
+                $"The client secret of connection {connectionId} cannot be decrypted: the Data Protection key ring ({keyRingDescription}) " +
+                "is missing or is not the one that encrypted it. Restore the key ring from its backup, or rotate the secret of this connection.", e);
+        }
+    }
+}
+
+public static class SecretProtectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="SecretProtector"/> with Data Protection keys persisted in <c>{DataDirectory}/keys</c>
+    /// (or <c>Passerelle:KeyRingDirectory</c>). Back that directory up: without it no stored secret can be read.
+    /// </summary>
+    public static IServiceCollection AddPasserelleSecrets(this IServiceCollection services, IConfiguration configuration)
+    {
+        var keyRing = configuration[$"{PasserelleOptions.SectionName}:KeyRingDirectory"]
+                      ?? Path.Combine(configuration[$"{PasserelleOptions.SectionName}:DataDirectory"] ?? new PasserelleOptions().DataDirectory, "keys");
+        var directory = new DirectoryInfo(Path.GetFullPath(keyRing));
+        services.AddDataProtection().SetApplicationName("Passerelle").PersistKeysToFileSystem(directory);
+        services.AddSingleton(sp => new SecretProtector(sp.GetRequiredService<IDataProtectionProvider>(), $"key ring at {directory.FullName}"));
+        return services;
+    }
+}
