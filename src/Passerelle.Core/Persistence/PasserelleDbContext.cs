@@ -69,7 +69,21 @@ internal sealed class ConnectionAuditConfiguration : IEntityTypeConfiguration<Co
 }
 
 /// <summary>The SQLite flavour (the default: a file in the data directory).</summary>
-public sealed class SqlitePasserelleDbContext(DbContextOptions<SqlitePasserelleDbContext> options) : PasserelleDbContext(options);
+public sealed class SqlitePasserelleDbContext(DbContextOptions<SqlitePasserelleDbContext> options) : PasserelleDbContext(options)
+{
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        base.ConfigureConventions(configurationBuilder);
+
+        // SQLite has no date type and cannot compare or sort DateTimeOffset text; times are stored as UTC ticks
+        // (an integer that sorts like the instant), the way PostgreSQL's timestamptz sorts.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+        configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<UtcTicksConverter>();
+    }
+
+    private sealed class UtcTicksConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, long>(
+        value => value.UtcTicks, ticks => new DateTimeOffset(ticks, TimeSpan.Zero));
+}
 
 /// <summary>The PostgreSQL flavour (scale-out).</summary>
 public sealed class PostgresPasserelleDbContext(DbContextOptions<PostgresPasserelleDbContext> options) : PasserelleDbContext(options);

@@ -26,14 +26,14 @@ namespace Passerelle.Core.Persistence.Migrations.Sqlite
                     AttentionReason = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
                     AttentionDetail = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
                     LastProbeJson = table.Column<string>(type: "TEXT", nullable: true),
-                    LastProbedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: true),
+                    LastProbedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     SourceTypeId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
                     SourceSubTypeId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
                     SourceId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
                     Tags = table.Column<string>(type: "TEXT", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     CreatedBy = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     UpdatedBy = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     Version = table.Column<long>(type: "INTEGER", nullable: false)
                 },
@@ -49,7 +49,7 @@ namespace Passerelle.Core.Persistence.Migrations.Sqlite
                     Id = table.Column<long>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
                     ConnectionId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    At = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
                     Actor = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     Action = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     Detail = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)

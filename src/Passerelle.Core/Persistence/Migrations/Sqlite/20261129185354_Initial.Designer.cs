@@ -11,7 +11,7 @@ using Passerelle.Core.Persistence;
 namespace Passerelle.Core.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqlitePasserelleDbContext))]
-    [Migration("20261129184817_Initial")]
+    [Migration("20261129185354_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -48,8 +48,8 @@ namespace Passerelle.Core.Persistence.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("CreatedBy")
                         .IsRequired()
@@ -69,8 +69,8 @@ namespace Passerelle.Core.Persistence.Migrations.Sqlite
                     b.Property<string>("LastProbeJson")
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTimeOffset?>("LastProbedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("LastProbedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("ProtectedSecret")
                         .HasMaxLength(4000)
@@ -97,8 +97,8 @@ namespace Passerelle.Core.Persistence.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTimeOffset>("UpdatedAt")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("UpdatedBy")
                         .IsRequired()
@@ -135,8 +135,8 @@ namespace Passerelle.Core.Persistence.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTimeOffset>("At")
-                        .HasColumnType("TEXT");
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
 
                     b.Property<Guid>("ConnectionId")
                         .HasColumnType("TEXT");
