@@ -12,18 +12,31 @@ public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(
 {
     public DbSet<Connection> Connections => Set<Connection>();
     public DbSet<ConnectionAudit> ConnectionAudit => Set<ConnectionAudit>();
+    public DbSet<ApiClients.ApiClient> ApiClients => Set<ApiClients.ApiClient>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         configurationBuilder.Properties<ConnectionId>().HaveConversion<ConnectionIdConverter>();
         configurationBuilder.Properties<ConnectionStatus>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<AttentionReason>().HaveConversion<string>().HaveMaxLength(32);
+        configurationBuilder.Properties<ApiClients.ApiRole>().HaveConversion<string>().HaveMaxLength(32);
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfiguration(new ConnectionConfiguration());
         modelBuilder.ApplyConfiguration(new ConnectionAuditConfiguration());
+        modelBuilder.Entity<ApiClients.ApiClient>(client =>
+        {
+            client.ToTable("ApiClients");
+            client.HasKey(c => c.Id);
+            client.Property(c => c.Name).HasMaxLength(200);
+            client.HasIndex(c => c.Name).IsUnique();
+            client.Property(c => c.KeyPrefix).HasMaxLength(16);
+            client.HasIndex(c => c.KeyPrefix);
+            client.Property(c => c.KeyHash).HasMaxLength(64);
+            client.Property(c => c.CreatedBy).HasMaxLength(200);
+        });
     }
 
     private sealed class ConnectionIdConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<ConnectionId, Guid>(

@@ -1,0 +1,210 @@
+using System.Security.Claims;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Passerelle.Core.Connections;
+using Passerelle.Core.Persistence;
+using Passerelle.Server.Auth;
+using Passerelle.Server.Infrastructure;
+
+namespace Passerelle.Server.Connections;
+
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record CreateConnectionRequest(
+    string? DisplayName, string? CustomerName, string? CompanyIdentifier, string? ClientId, string? ClientSecret, string? BaseUrl,
+    List<string>? Tags = null, string? SourceTypeId = null, string? SourceSubTypeId = null, string? SourceId = null)
+{
+    public override string ToString() => $"CreateConnectionRequest {{ DisplayName = {DisplayName}, ClientId = {ClientId} }}";
+}
+
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record RotateSecretRequest(string? ClientSecret)
+{
+    public override string ToString() => "RotateSecretRequest(***)";
+}
+
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record DisconnectRequest(string? Reason);
+
+public sealed record FindingView(string Code, string Problem, string Remedy);
+
+public sealed record VerdictView(string Status, string? Reason, IReadOnlyList<FindingView> Problems, IReadOnlyList<FindingView> Warnings, DateTimeOffset ProbedAt);
+
+/// <summary>A connection as the API shows it: never the secret.</summary>
+public sealed record ConnectionView(
+    Guid Id, string DisplayName, string CustomerName, string CompanyIdentifier, string ClientId, string BaseUrl, string Status,
+    string? AttentionReason, string? AttentionDetail, DateTimeOffset? LastProbedAt, IReadOnlyList<string> Tags,
+    string? SourceTypeId, string? SourceSubTypeId, string? SourceId, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset UpdatedAt,
+    string UpdatedBy, bool HasSecret, VerdictView? Verdict)
+{
+    public static ConnectionView From(Connection c, ConnectionVerdict? verdict = null) => new(
+        c.Id.Value, c.DisplayName, c.CustomerName, c.CompanyIdentifier, c.ClientId, c.BaseUrl, c.Status.ToString(), c.AttentionReason?.ToString(),
+        c.AttentionDetail, c.LastProbedAt, c.Tags, c.SourceTypeId, c.SourceSubTypeId, c.SourceId, c.CreatedAt, c.CreatedBy, c.UpdatedAt, c.UpdatedBy,
+        c.ProtectedSecret is not null,
+        verdict is null ? null : new VerdictView(verdict.Status.ToString(), verdict.Reason?.ToString(),
+            [.. verdict.Problems.Select(p => new FindingView(p.Code, p.Problem, p.Remedy))],
+            [.. verdict.Warnings.Select(w => new FindingView(w.Code, w.Problem, w.Remedy))], verdict.ProbedAt));
+}
+
+public sealed record RotationView(bool Applied, string Detail, ConnectionView Connection);
+
+public sealed record AuditView(DateTimeOffset At, string Actor, string Action, string? Detail);
+
+/// <summary><c>/api/v1/connections</c>: onboarding and upkeep of customers' SR credentials, for admin keys.</summary>
+internal static partial class ConnectionEndpoints
+{
+    public static void MapConnectionEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/v1/connections").RequireAuthorization(AuthPolicies.Admin).WithTags("Connections");
+        group.MapPost("/", CreateAsync).WithSummary("Finalise a customer's connection: the credential is probed and the verdict returned.");
+        group.MapGet("/", ListAsync).WithSummary("Connections, optionally by status.");
+        group.MapGet("/{id:guid}", GetAsync);
+        group.MapPost("/{id:guid}/test", TestAsync).WithSummary("Probe the stored credential again.");
+        group.MapPut("/{id:guid}/secret", RotateAsync).WithSummary("Rotate the secret: the new one is verified before it replaces the old.");
+        group.MapPost("/{id:guid}/disconnect", DisconnectAsync).WithSummary("Erase the secret and stop the connection; its history stays.");
+        group.MapGet("/{id:guid}/audit", AuditAsync);
+    }
+
+    private static async Task<Results<Created<ConnectionView>, ProblemHttpResult>> CreateAsync(
+        CreateConnectionRequest request, ConnectionService connections, PasserelleDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var errors = Validate(request);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var displayName = request.DisplayName!.Trim();
+        if (await db.Connections.AnyAsync(c => c.DisplayName == displayName, cancellationToken))
+        {
+            return Problems.Of(StatusCodes.Status409Conflict, "connection.display_name_taken",
+                $"A connection is already named '{displayName}': choose another display name.");
+        }
+
+        var created = await connections.CreateAsync(new ConnectionDraft(displayName, request.CustomerName!, request.CompanyIdentifier!, request.ClientId!,
+            request.ClientSecret!, new Uri(request.BaseUrl!), request.Tags, request.SourceTypeId, request.SourceSubTypeId, request.SourceId), Actor(user), cancellationToken);
+        return TypedResults.Created($"/api/v1/connections/{created.Connection.Id}", ConnectionView.From(created.Connection, created.Verdict));
+    }
+
+    private static async Task<Ok<List<ConnectionView>>> ListAsync(PasserelleDbContext db, ClaimsPrincipal user, ConnectionStatus? status, CancellationToken cancellationToken)
+    {
+        var query = db.Connections.AsNoTracking();
+        if (status is { } wanted)
+        {
+            query = query.Where(c => c.Status == wanted);
+        }
+
+        var all = await query.OrderBy(c => c.DisplayName).ToListAsync(cancellationToken);
+        return TypedResults.Ok(all.Where(c => user.MayTouch(c.Id.Value)).Select(c => ConnectionView.From(c)).ToList());
+    }
+
+    private static async Task<Results<Ok<ConnectionView>, ProblemHttpResult>> GetAsync(Guid id, PasserelleDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var connection = user.MayTouch(id) ? await db.Connections.AsNoTracking().SingleOrDefaultAsync(c => c.Id == new ConnectionId(id), cancellationToken) : null;
+        return connection is null ? Problems.NotFound("connection") : TypedResults.Ok(ConnectionView.From(connection));
+    }
+
+    private static async Task<Results<Ok<ConnectionView>, ProblemHttpResult>> TestAsync(Guid id, ConnectionService connections, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var tested = user.MayTouch(id) ? await connections.TestAsync(new ConnectionId(id), Actor(user), cancellationToken) : null;
+        return tested is null
+            ? Problems.NotFound("active connection")
+            : TypedResults.Ok(ConnectionView.From(tested.Connection, tested.Verdict));
+    }
+
+    private static async Task<Results<Ok<RotationView>, ProblemHttpResult>> RotateAsync(
+        Guid id, RotateSecretRequest request, ConnectionService connections, ClaimsPrincipal user, PasserelleDbContext db, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.ClientSecret) || request.ClientSecret.Length > 500)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["clientSecret"] = ["The new Client Secret is required (at most 500 characters)."] });
+        }
+
+        var rotated = user.MayTouch(id) ? await connections.RotateSecretAsync(new ConnectionId(id), request.ClientSecret.Trim(), Actor(user), cancellationToken) : null;
+        if (rotated is null)
+        {
+            return Problems.NotFound("active connection");
+        }
+
+        var connection = await db.Connections.AsNoTracking().SingleAsync(c => c.Id == new ConnectionId(id), cancellationToken);
+        return TypedResults.Ok(new RotationView(rotated.Applied,
+            rotated.Applied ? "The new secret works and replaced the old one." : "The new secret was refused by SmartRecruiters; the old one is kept. See the verdict.",
+            ConnectionView.From(connection, rotated.Verdict)));
+    }
+
+    private static async Task<Results<Ok<ConnectionView>, ProblemHttpResult>> DisconnectAsync(
+        Guid id, DisconnectRequest? request, ConnectionService connections, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var reason = string.IsNullOrWhiteSpace(request?.Reason) ? "Disconnected by an account manager." : request.Reason.Trim();
+        if (reason.Length > 500)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["reason"] = ["At most 500 characters."] });
+        }
+
+        var connection = user.MayTouch(id) ? await connections.DisconnectAsync(new ConnectionId(id), reason, Actor(user), cancellationToken) : null;
+        return connection is null ? Problems.NotFound("connection") : TypedResults.Ok(ConnectionView.From(connection));
+    }
+
+    private static async Task<Results<Ok<List<AuditView>>, ProblemHttpResult>> AuditAsync(
+        Guid id, ConnectionService connections, PasserelleDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (!user.MayTouch(id) || !await db.Connections.AnyAsync(c => c.Id == new ConnectionId(id), cancellationToken))
+        {
+            return Problems.NotFound("connection");
+        }
+
+        var audit = await connections.AuditAsync(new ConnectionId(id), cancellationToken);
+        return TypedResults.Ok(audit.Select(a => new AuditView(a.At, a.Actor, a.Action, a.Detail)).ToList());
+    }
+
+    private static Dictionary<string, string[]> Validate(CreateConnectionRequest request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        void Text(string field, string? value, int max, string what)
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                errors[field] = [$"{what} is required."];
+            }
+            else if (value.Trim().Length > max)
+            {
+                errors[field] = [$"{what} is at most {max} characters."];
+            }
+        }
+
+        Text("displayName", request.DisplayName, 200, "A display name");
+        Text("customerName", request.CustomerName, 200, "The customer's name");
+        Text("clientId", request.ClientId, 200, "The Client ID from SmartRecruiters");
+        Text("clientSecret", request.ClientSecret, 500, "The Client Secret from SmartRecruiters");
+        if (string.IsNullOrWhiteSpace(request.CompanyIdentifier) || !CompanyIdentifierPattern().IsMatch(request.CompanyIdentifier.Trim()))
+        {
+            errors["companyIdentifier"] = ["The Company identifier from SmartRecruiters (Settings/Admin > Company profile): letters, digits, '-' or '_', at most 100."];
+        }
+
+        if (!Uri.TryCreate(request.BaseUrl, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("https" or "http") || baseUrl.Query.Length > 0)
+        {
+            errors["baseUrl"] = ["An absolute http(s) URL without a query, e.g. https://api.smartrecruiters.com."];
+        }
+
+        if (request.Tags is { } tags && (tags.Count > 20 || tags.Any(t => string.IsNullOrWhiteSpace(t) || t.Length > 100)))
+        {
+            errors["tags"] = ["At most 20 tags of 1 to 100 characters."];
+        }
+
+        foreach (var (field, value) in new[] { ("sourceTypeId", request.SourceTypeId), ("sourceSubTypeId", request.SourceSubTypeId), ("sourceId", request.SourceId) })
+        {
+            if (value is { Length: > 100 })
+            {
+                errors[field] = ["At most 100 characters."];
+            }
+        }
+
+        return errors;
+    }
+
+    private static string Actor(ClaimsPrincipal user) => "api:" + (user.Identity?.Name ?? "unknown");
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,100}$")]
+    private static partial Regex CompanyIdentifierPattern();
+}

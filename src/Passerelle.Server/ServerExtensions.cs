@@ -1,0 +1,97 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using Passerelle.Core.Connections;
+using Passerelle.Core.Persistence;
+using Passerelle.Core.Secrets;
+using Passerelle.Server.Auth;
+using Passerelle.Server.Connections;
+using Passerelle.SmartRecruiters;
+using Scalar.AspNetCore;
+
+namespace Passerelle.Server;
+
+public static class ServerExtensions
+{
+    /// <summary>
+    /// Everything the server needs: persistence, secret protection, the SR client, API-key authentication, problem
+    /// details, OpenAPI, health checks and OpenTelemetry (exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set).
+    /// </summary>
+    public static WebApplicationBuilder AddPasserelleServer(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            // Framework-made problems (malformed JSON, unknown routes) get a stable code and a sentence too.
+            if (!context.ProblemDetails.Extensions.ContainsKey("code"))
+            {
+                var (code, detail) = context.ProblemDetails.Status switch
+                {
+                    400 => ("request.malformed", "The request body is not JSON of the expected shape (unknown fields are refused): see /openapi/v1.json."),
+                    404 => ("not_found", "No such endpoint: see /openapi/v1.json for the API."),
+                    405 => ("method_not_allowed", "This endpoint does not accept this method: see /openapi/v1.json."),
+                    415 => ("request.json_required", "Send the body as application/json."),
+                    _ => ("error", context.ProblemDetails.Detail ?? "The request failed."),
+                };
+                context.ProblemDetails.Extensions["code"] = code;
+                context.ProblemDetails.Detail ??= detail;
+            }
+        });
+
+        // A body that does not bind is the caller's mistake in every environment: a 400 problem, never an exception.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
+
+        services.AddPasserellePersistence(builder.Configuration);
+        services.AddPasserelleSecrets(builder.Configuration);
+        services.AddSmartRecruitersClient();
+        services.AddScoped<ConnectionService>();
+
+        services.AddSingleton<FailedAuthLimiter>();
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AuthPolicies.Admin, policy => policy.RequireRole(nameof(Core.ApiClients.ApiRole.Admin)))
+            .AddPolicy(AuthPolicies.Platform, policy => policy.RequireRole(nameof(Core.ApiClients.ApiRole.Admin), nameof(Core.ApiClients.ApiRole.Platform)));
+
+        services.AddOpenApi();
+        services.AddHealthChecks().AddDbContextCheck<PasserelleDbContext>("database", tags: ["ready"]);
+
+        var telemetry = services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddMeter(SmartRecruitersMetrics.MeterName))
+            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation());
+        if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.WithMetrics(m => m.AddOtlpExporter()).WithTracing(t => t.AddOtlpExporter());
+        }
+
+        return builder;
+    }
+
+    /// <summary>Migrates (unless <c>Database:MigrateOnStartup=false</c>), creates the first admin key, and maps every endpoint.</summary>
+    public static async Task<WebApplication> UsePasserelleServerAsync(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
+        {
+            await app.Services.MigrateAsync();
+        }
+
+        await BootstrapAdminKey.EnsureAsync(app.Services, CancellationToken.None);
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi();
+        app.MapScalarApiReference();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapConnectionEndpoints();
+        return app;
+    }
+}
+
+/// <summary>Names the server's assembly for hosts and tests (<c>WebApplicationFactory&lt;PasserelleServer&gt;</c>).</summary>
+public sealed class PasserelleServer;

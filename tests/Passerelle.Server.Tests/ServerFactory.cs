@@ -1,0 +1,61 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Passerelle.Core.ApiClients;
+using Passerelle.Core.Persistence;
+using Passerelle.SmartRecruiters;
+using Passerelle.Testing;
+
+namespace Passerelle.Server.Tests;
+
+/// <summary>
+/// The server on SQLite in a temporary data directory, with the sandbox in process as SmartRecruiters: the SR
+/// client's only handler is the sandbox's, so no request can leave the test.
+/// </summary>
+public sealed class ServerFactory : WebApplicationFactory<PasserelleServer>
+{
+    private readonly DirectoryInfo _dataDirectory = Directory.CreateTempSubdirectory("passerelle-server-");
+
+    public SandboxFactory Sandbox { get; } = new();
+
+    public Uri SandboxUrl => Sandbox.Server.BaseAddress;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Passerelle:DataDirectory", _dataDirectory.FullName);
+        builder.ConfigureTestServices(services =>
+            services.AddHttpClient(SmartRecruitersClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => Sandbox.Server.CreateHandler()));
+    }
+
+    /// <summary>The key the server wrote at first start.</summary>
+    public HttpClient Admin()
+    {
+        var http = CreateClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", File.ReadAllText(Path.Combine(_dataDirectory.FullName, "bootstrap-admin-key.txt")).Trim());
+        return http;
+    }
+
+    public async Task<HttpClient> KeyAsync(ApiRole role, params Guid[] connections)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PasserelleDbContext>();
+        var (client, key) = ApiClient.Issue($"test-{Guid.NewGuid():N}", role, "test", TimeProvider.System.GetUtcNow(), connections);
+        db.ApiClients.Add(client);
+        await db.SaveChangesAsync();
+        var http = CreateClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return http;
+    }
+
+    public string DataDirectory => _dataDirectory.FullName;
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Sandbox.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _dataDirectory.Delete(recursive: true);
+    }
+}
