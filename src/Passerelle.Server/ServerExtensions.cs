@@ -6,6 +6,7 @@ using OpenTelemetry.Trace;
 using Passerelle.Core.Connections;
 using Passerelle.Core.Persistence;
 using Passerelle.Core.Secrets;
+using Passerelle.Server.ApiKeys;
 using Passerelle.Server.Auth;
 using Passerelle.Server.Connections;
 using Passerelle.SmartRecruiters;
@@ -47,6 +48,11 @@ public static class ServerExtensions
         services.AddPasserelleSecrets(builder.Configuration);
         services.AddSmartRecruitersClient();
         services.AddScoped<ConnectionService>();
+        services.AddOptions<ConnectionProbeOptions>().BindConfiguration("Connections")
+            .Validate(o => o.ProbeInterval >= TimeSpan.FromMinutes(1), "Connections:ProbeInterval must be at least one minute (e.g. \"1.00:00:00\" for a day).")
+            .ValidateOnStart();
+        services.AddSingleton<DailyProbeWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<DailyProbeWorker>());
 
         services.AddSingleton<FailedAuthLimiter>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -89,6 +95,7 @@ public static class ServerExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapConnectionEndpoints();
+        app.MapApiKeyEndpoints();
         return app;
     }
 }

@@ -23,6 +23,11 @@ public sealed record ConnectionDraft(
     public override string ToString() => $"ConnectionDraft {{ DisplayName = {DisplayName}, ClientId = {ClientId}, BaseUrl = {BaseUrl} }}";
 }
 
+/// <summary>Settings an account manager may change; null leaves a field as it is ("" clears a source id).</summary>
+public sealed record ConnectionSettings(
+    string? DisplayName = null, string? CustomerName = null, IReadOnlyList<string>? Tags = null,
+    string? SourceTypeId = null, string? SourceSubTypeId = null, string? SourceId = null);
+
 /// <summary>A connection and the verdict of its latest probe.</summary>
 public sealed record ConnectionWithVerdict(Connection Connection, ConnectionVerdict Verdict);
 
@@ -111,6 +116,47 @@ public sealed class ConnectionService(PasserelleDbContext db, SmartRecruitersCli
         await db.SaveChangesAsync(cancellationToken);
         sr.Forget(Credential(connection, newSecret));
         return new RotationResult(true, verdict);
+    }
+
+    /// <summary>Changes what describes a connection (not its credential); the audit line names the fields changed.</summary>
+    public async Task<Connection?> UpdateSettingsAsync(ConnectionId id, ConnectionSettings settings, string actor, CancellationToken cancellationToken = default)
+    {
+        var connection = await db.Connections.SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (connection is null)
+        {
+            return null;
+        }
+
+        var changed = new List<string>();
+        void Set<T>(string field, T? value, T current, Action<T> apply)
+        {
+            if (value is not null && !EqualityComparer<T>.Default.Equals(value, current))
+            {
+                apply(value);
+                changed.Add(field);
+            }
+        }
+
+        Set("displayName", settings.DisplayName?.Trim(), connection.DisplayName, v => connection.DisplayName = v);
+        Set("customerName", settings.CustomerName?.Trim(), connection.CustomerName, v => connection.CustomerName = v);
+        Set("sourceTypeId", settings.SourceTypeId, connection.SourceTypeId ?? "", v => connection.SourceTypeId = v.Length == 0 ? null : v);
+        Set("sourceSubTypeId", settings.SourceSubTypeId, connection.SourceSubTypeId ?? "", v => connection.SourceSubTypeId = v.Length == 0 ? null : v);
+        Set("sourceId", settings.SourceId, connection.SourceId ?? "", v => connection.SourceId = v.Length == 0 ? null : v);
+        if (settings.Tags is { } tags && !tags.SequenceEqual(connection.Tags))
+        {
+            connection.Tags = [.. tags];
+            changed.Add("tags");
+        }
+
+        if (changed.Count > 0)
+        {
+            connection.Version++;
+            Touch(connection, actor);
+            db.ConnectionAudit.Add(Audit(connection, actor, "settings_changed", string.Join(", ", changed)));
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return connection;
     }
 
     /// <summary>Erases the secret and keeps the connection for history.</summary>

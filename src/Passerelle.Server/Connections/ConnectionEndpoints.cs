@@ -27,6 +27,11 @@ public sealed record RotateSecretRequest(string? ClientSecret)
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record DisconnectRequest(string? Reason);
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record UpdateConnectionRequest(
+    string? DisplayName = null, string? CustomerName = null, List<string>? Tags = null,
+    string? SourceTypeId = null, string? SourceSubTypeId = null, string? SourceId = null);
+
 public sealed record FindingView(string Code, string Problem, string Remedy);
 
 public sealed record VerdictView(string Status, string? Reason, IReadOnlyList<FindingView> Problems, IReadOnlyList<FindingView> Warnings, DateTimeOffset ProbedAt);
@@ -60,6 +65,7 @@ internal static partial class ConnectionEndpoints
         group.MapPost("/", CreateAsync).WithSummary("Finalise a customer's connection: the credential is probed and the verdict returned.");
         group.MapGet("/", ListAsync).WithSummary("Connections, optionally by status.");
         group.MapGet("/{id:guid}", GetAsync);
+        group.MapPatch("/{id:guid}", UpdateAsync).WithSummary("Change a connection's names, tags or SR source ids (not its credential).");
         group.MapPost("/{id:guid}/test", TestAsync).WithSummary("Probe the stored credential again.");
         group.MapPut("/{id:guid}/secret", RotateAsync).WithSummary("Rotate the secret: the new one is verified before it replaces the old.");
         group.MapPost("/{id:guid}/disconnect", DisconnectAsync).WithSummary("Erase the secret and stop the connection; its history stays.");
@@ -103,6 +109,52 @@ internal static partial class ConnectionEndpoints
     {
         var connection = user.MayTouch(id) ? await db.Connections.AsNoTracking().SingleOrDefaultAsync(c => c.Id == new ConnectionId(id), cancellationToken) : null;
         return connection is null ? Problems.NotFound("connection") : TypedResults.Ok(ConnectionView.From(connection));
+    }
+
+    private static async Task<Results<Ok<ConnectionView>, ProblemHttpResult>> UpdateAsync(
+        Guid id, UpdateConnectionRequest request, ConnectionService connections, PasserelleDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        foreach (var (field, value) in new[] { ("displayName", request.DisplayName), ("customerName", request.CustomerName) })
+        {
+            if (value is not null && (value.Trim().Length is 0 or > 200))
+            {
+                errors[field] = ["1 to 200 characters."];
+            }
+        }
+
+        foreach (var (field, value) in new[] { ("sourceTypeId", request.SourceTypeId), ("sourceSubTypeId", request.SourceSubTypeId), ("sourceId", request.SourceId) })
+        {
+            if (value is { Length: > 100 })
+            {
+                errors[field] = ["At most 100 characters (\"\" clears it)."];
+            }
+        }
+
+        if (request.Tags is { } tags && (tags.Count > 20 || tags.Any(t => string.IsNullOrWhiteSpace(t) || t.Length > 100)))
+        {
+            errors["tags"] = ["At most 20 tags of 1 to 100 characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        if (!user.MayTouch(id))
+        {
+            return Problems.NotFound("connection");
+        }
+
+        if (request.DisplayName?.Trim() is { } name && await db.Connections.AnyAsync(c => c.DisplayName == name && c.Id != new ConnectionId(id), cancellationToken))
+        {
+            return Problems.Of(StatusCodes.Status409Conflict, "connection.display_name_taken", $"A connection is already named '{name}': choose another display name.");
+        }
+
+        var updated = await connections.UpdateSettingsAsync(new ConnectionId(id),
+            new ConnectionSettings(request.DisplayName, request.CustomerName, request.Tags, request.SourceTypeId, request.SourceSubTypeId, request.SourceId),
+            Actor(user), cancellationToken);
+        return updated is null ? Problems.NotFound("connection") : TypedResults.Ok(ConnectionView.From(updated));
     }
 
     private static async Task<Results<Ok<ConnectionView>, ProblemHttpResult>> TestAsync(Guid id, ConnectionService connections, ClaimsPrincipal user, CancellationToken cancellationToken)
