@@ -13,11 +13,10 @@ public sealed class SecretProtectionTests : IDisposable
 
     public static TheoryData<DatabaseProvider> Providers => PersistenceTests.Providers;
 
-    private static SecretProtector Protector(string dataDirectory)
+    private static SecretProtector Protector(string dataDirectory, Dictionary<string, string?>? more = null)
     {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Passerelle:DataDirectory"] = dataDirectory })
-            .Build();
+        var settings = new Dictionary<string, string?>(more ?? []) { ["Passerelle:DataDirectory"] = dataDirectory };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         return new ServiceCollection().AddPasserelleSecrets(configuration).BuildServiceProvider().GetRequiredService<SecretProtector>();
     }
 
@@ -68,6 +67,26 @@ public sealed class SecretProtectionTests : IDisposable
         Protector(_dataDirectory.FullName).Protect("anything");
 
         Directory.GetFiles(Path.Combine(_dataDirectory.FullName, "keys"), "key-*.xml").ShouldNotBeEmpty();
+    }
+
+    [Fact]
+    public void A_certificate_protects_the_key_ring_itself()
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=passerelle-key-ring", rsa,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(TimeProvider.System.GetUtcNow().AddDays(-1), TimeProvider.System.GetUtcNow().AddYears(1));
+        var pfx = Path.Combine(_dataDirectory.FullName, "key-ring.pfx");
+        File.WriteAllBytes(pfx, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "pfx-password"));
+        var settings = new Dictionary<string, string?> { ["Passerelle:KeyRingCertificatePath"] = pfx, ["Passerelle:KeyRingCertificatePassword"] = "pfx-password" };
+
+        var stored = Protector(_dataDirectory.FullName, settings).Protect("sr-secret-value");
+
+        Protector(_dataDirectory.FullName, settings).Unprotect(stored, "conn-1").ShouldBe("sr-secret-value");
+        var keyFile = File.ReadAllText(Directory.GetFiles(Path.Combine(_dataDirectory.FullName, "keys"), "key-*.xml").Single());
+        keyFile.ShouldContain("encryptedSecret");
+        Should.Throw<InvalidOperationException>(() => Protector(_dataDirectory.FullName, new() { ["Passerelle:KeyRingCertificatePath"] = "/no/such.pfx" }))
+            .Message.ShouldContain("KeyRingCertificatePath");
     }
 
     private static async Task<string> DumpAsync(TestDatabase database)

@@ -40,13 +40,28 @@ public static class SecretProtectionExtensions
     /// <summary>
     /// Registers <see cref="SecretProtector"/> with Data Protection keys persisted in <c>{DataDirectory}/keys</c>
     /// (or <c>Passerelle:KeyRingDirectory</c>). Back that directory up: without it no stored secret can be read.
+    /// With <c>Passerelle:KeyRingCertificatePath</c> (a PKCS#12 file) and <c>Passerelle:KeyRingCertificatePassword</c>,
+    /// the keys are themselves encrypted with that certificate, so a copy of the directory alone reveals nothing.
     /// </summary>
     public static IServiceCollection AddPasserelleSecrets(this IServiceCollection services, IConfiguration configuration)
     {
-        var keyRing = configuration[$"{PasserelleOptions.SectionName}:KeyRingDirectory"]
-                      ?? Path.Combine(configuration[$"{PasserelleOptions.SectionName}:DataDirectory"] ?? new PasserelleOptions().DataDirectory, "keys");
+        var section = PasserelleOptions.SectionName;
+        var keyRing = configuration[$"{section}:KeyRingDirectory"]
+                      ?? Path.Combine(configuration[$"{section}:DataDirectory"] ?? new PasserelleOptions().DataDirectory, "keys");
         var directory = new DirectoryInfo(Path.GetFullPath(keyRing));
-        services.AddDataProtection().SetApplicationName("Passerelle").PersistKeysToFileSystem(directory);
+        var dataProtection = services.AddDataProtection().SetApplicationName("Passerelle").PersistKeysToFileSystem(directory);
+        if (configuration[$"{section}:KeyRingCertificatePath"] is { Length: > 0 } certificatePath)
+        {
+            if (!File.Exists(certificatePath))
+            {
+                throw new InvalidOperationException($"{section}:KeyRingCertificatePath points to '{certificatePath}', which does not exist: give the path of the PKCS#12 (.pfx) file that protects the key ring.");
+            }
+
+            var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(
+                certificatePath, configuration[$"{section}:KeyRingCertificatePassword"]);
+            dataProtection.ProtectKeysWithCertificate(certificate);
+        }
+
         services.AddSingleton(sp => new SecretProtector(sp.GetRequiredService<IDataProtectionProvider>(), $"key ring at {directory.FullName}"));
         return services;
     }
