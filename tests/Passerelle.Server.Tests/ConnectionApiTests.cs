@@ -150,6 +150,7 @@ public sealed class ConnectionApiTests(ServerFactory server) : IClassFixture<Ser
         (await server.CreateClient().GetAsync("/health/live")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await server.CreateClient().GetAsync("/health/ready")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await server.CreateClient().GetStringAsync("/openapi/v1.json")).ShouldContain("/api/v1/connections/{id}/secret");
+        (await server.CreateClient().GetAsync("/scalar/v1")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 }
 
