@@ -47,6 +47,65 @@ public sealed class ConnectionApiTests(ServerFactory server) : IClassFixture<Ser
         audit.AsArray().Single().Str("actor").ShouldBe("api:bootstrap-admin");
     }
 
+    [Theory]
+    [InlineData("exact", "Active", null, null)]
+    [InlineData("extra", "Active", null, "extra_scope:candidates_read")]
+    [InlineData("no-jobs-read", "NeedsAttention", "ScopeMissing", null)]
+    [InlineData("no-candidates-create", "NeedsAttention", "ScopeMissing", null)]
+    [InlineData("revoked", "NeedsAttention", "CredentialsInvalid", null)]
+    [InlineData("no-api", "NeedsAttention", "ApiAccessDisabled", null)]
+    [InlineData("other-company", "NeedsAttention", "CompanyMismatch", null)]
+    public async Task Every_probe_verdict_reaches_the_api_with_its_reason_and_remedy(string setup, string status, string? reason, string? warning)
+    {
+        var scopes = setup switch
+        {
+            "extra" => new[] { "jobs_read", "candidates_create", "candidates_read" },
+            "no-jobs-read" => ["candidates_create"],
+            "no-candidates-create" => ["jobs_read"],
+            _ => ["jobs_read", "candidates_create"],
+        };
+        var tenant = await server.Sandbox.NewTenantAsync(scopes);
+        await tenant.AddJobIdAsync();
+        var identifier = tenant.Company;
+        switch (setup)
+        {
+            case "revoked":
+                (await tenant.Http().PostAsync($"/_sandbox/credentials/{tenant.ClientId}/regenerate-secret", null)).EnsureSuccessStatusCode();
+                break;
+            case "no-api":
+                (await tenant.Http().PatchAsJsonAsync($"/_sandbox/companies/{tenant.Company}", new { apiAccess = false })).EnsureSuccessStatusCode();
+                break;
+            case "other-company":
+                identifier = "MaisonAzur";
+                break;
+        }
+
+        var body = await (await server.Admin().PostAsJsonAsync("/api/v1/connections", new
+        {
+            displayName = $"Verdict {setup} {Guid.NewGuid():N}", customerName = "C", companyIdentifier = identifier, clientId = tenant.ClientId,
+            clientSecret = tenant.ClientSecret, baseUrl = server.SandboxUrl.AbsoluteUri,
+        })).ShouldBeJsonAsync(HttpStatusCode.Created);
+
+        body.Str("status").ShouldBe(status);
+        body["attentionReason"]?.GetValue<string>().ShouldBe(reason);
+        var problems = body["verdict"]!["problems"]!.AsArray();
+        (problems.Count > 0).ShouldBe(reason is not null);
+        problems.ShouldAllBe(p => p!["remedy"]!.GetValue<string>().Length > 20);
+        var warnings = body["verdict"]!["warnings"]!.AsArray().Select(w => w.Str("code")).ToList();
+        if (warning is null)
+        {
+            warnings.ShouldBeEmpty();
+        }
+        else
+        {
+            warnings.ShouldBe([warning]);
+        }
+
+        var filtered = await SandboxFactory.ReadAsync(await server.Admin().GetAsync($"/api/v1/connections?status={status}"));
+        filtered.AsArray().ShouldContain(c => c!["id"]!.GetValue<string>() == body.Str("id"));
+        filtered.AsArray().ShouldAllBe(c => c!["status"]!.GetValue<string>() == status);
+    }
+
     [Fact]
     public async Task A_missing_scope_is_created_needing_attention_with_its_remedy()
     {
@@ -88,6 +147,8 @@ public sealed class ConnectionApiTests(ServerFactory server) : IClassFixture<Ser
     [InlineData("{\"displayName\":\"A\",\"customerName\":\"B\",\"companyIdentifier\":\"C\",\"clientId\":\"D\",\"clientSecret\":\"E\",\"baseUrl\":\"ftp://x.test\"}", "validation_failed")]
     [InlineData("{\"displayName\":\"A\",\"customerName\":\"B\",\"companyIdentifier\":\"has space\",\"clientId\":\"D\",\"clientSecret\":\"E\",\"baseUrl\":\"https://x.test\"}", "validation_failed")]
     [InlineData("{}", "validation_failed")]
+    [InlineData("{\"displayName\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"customerName\":\"B\",\"companyIdentifier\":\"C\",\"clientId\":\"D\",\"clientSecret\":\"E\",\"baseUrl\":\"https://x.test\"}", "validation_failed")]
+    [InlineData("{\"displayName\":\"A\",\"customerName\":\"B\",\"companyIdentifier\":\"C\",\"clientId\":\"D\",\"clientSecret\":\"E\",\"baseUrl\":\"not a url\"}", "validation_failed")]
     public async Task Bad_input_gets_a_problem_with_a_stable_code_and_nothing_is_written(string body, string code)
     {
         var admin = server.Admin();
@@ -132,6 +193,7 @@ public sealed class ConnectionApiTests(ServerFactory server) : IClassFixture<Ser
         foreach (var request in new Func<Task<HttpResponseMessage>>[]
                  {
                      () => restricted.GetAsync($"/api/v1/connections/{b}"),
+                     () => restricted.PatchAsJsonAsync($"/api/v1/connections/{b}", new { customerName = "x" }),
                      () => restricted.PostAsync($"/api/v1/connections/{b}/test", null),
                      () => restricted.PutAsJsonAsync($"/api/v1/connections/{b}/secret", new { clientSecret = "x" }),
                      () => restricted.PostAsJsonAsync($"/api/v1/connections/{b}/disconnect", new { reason = "x" }),

@@ -79,7 +79,8 @@ public sealed record ConnectionVerdict(
                 $"For least privilege, ask the customer to edit '{credentialName}' and untick '{extra.Prompt}': only 'Access Jobs' and 'Create Candidates' are needed."));
         }
 
-        if (probe.Company == SrCompanyVerdict.Unverifiable && probe.Token == SrTokenVerdict.Granted)
+        // Only worth a warning when jobs could be read: otherwise a problem above already explains it.
+        if (probe.Company == SrCompanyVerdict.Unverifiable && probe.RequiredScopes.GetValueOrDefault(SrScopes.JobsRead) == SrScopeVerdict.Held)
         {
             warnings.Add(new ConnectionFinding("company_unverified",
                 $"The company identifier '{companyIdentifier}' could not be cross-checked (no public job to compare).",
