@@ -23,6 +23,10 @@ public sealed class ClientHarness : IAsyncDisposable
 
     public SmartRecruitersClient Client { get; }
 
+    /// <summary>True while the client is fetching a token for the credential.</summary>
+    public bool IsRequestingToken(SrCredential credential) =>
+        _services.GetRequiredService<Transport.SrTransport>().Tokens.IsRequesting(credential);
+
     public Uri BaseUrl { get; }
 
     public FakeLogCollector Logs => _services.GetRequiredService<FakeLogCollector>();

@@ -39,6 +39,10 @@ public sealed class TokenTests(SandboxFactory sandbox) : IClassFixture<SandboxFa
         (await harness.Client.ListJobsAsync(credential).ToListAsync()).ShouldBeEmpty();
         await Eventually(async () => await TokenRequestsAsync(tenant) == 2);
 
+        // The renewal must be over on the client's side too before the fake clock jumps: a request in flight when
+        // the clock moves 15 minutes would see its attempt timeout fire and wait for a backoff that never comes.
+        await Eventually(() => Task.FromResult(!harness.IsRequestingToken(credential)));
+
         // 29 min 55 s: the first token is too close to expiry to send, the renewed one is fresh.
         clock.Advance(TimeSpan.FromMinutes(14) + TimeSpan.FromSeconds(54));
         (await harness.Client.ListJobsAsync(credential).ToListAsync()).ShouldBeEmpty();

@@ -95,6 +95,20 @@ internal sealed partial class TokenManager(
     /// <summary>Drops the cached token, e.g. after the secret was rotated.</summary>
     public void Forget(SrCredential credential) => _credentials.TryRemove(credential.Key, out _);
 
+    /// <summary>Whether a token request for the credential is under way (tests wait on it before moving a fake clock).</summary>
+    internal bool IsRequesting(SrCredential credential)
+    {
+        if (!_credentials.TryGetValue(credential.Key, out var state))
+        {
+            return false;
+        }
+
+        lock (state.Gate)
+        {
+            return state.Pending is { IsCompleted: false };
+        }
+    }
+
     /// <summary>Makes a token obtained outside the cache (by a probe) the current one.</summary>
     public void Adopt(SrCredential credential, AccessToken token)
     {
