@@ -39,6 +39,8 @@ public sealed class ConnectionApiTests(ServerFactory server) : IClassFixture<Ser
         body["hasSecret"]!.GetValue<bool>().ShouldBeTrue();
         text.ShouldNotContain(tenant.ClientSecret);
         response.Headers.Location!.ToString().ShouldBe($"/api/v1/connections/{body.Str("id")}");
+        body["lastProbe"]!["requiredScopes"]!["jobs_read"]!.GetValue<string>().ShouldBe("Held");
+        body["lastProbe"]!.Str("company").ShouldBe("Consistent");
 
         var fetched = await (await server.Admin().GetAsync(response.Headers.Location)).Content.ReadAsStringAsync();
         fetched.ShouldNotContain(tenant.ClientSecret);
@@ -88,6 +90,7 @@ public sealed class ConnectionApiTests(ServerFactory server) : IClassFixture<Ser
 
         body.Str("status").ShouldBe(status);
         body["attentionReason"]?.GetValue<string>().ShouldBe(reason);
+        body["lastProbe"]!["extraScopes"]!.AsArray().Count.ShouldBe(setup == "extra" ? 1 : 0);
         var problems = body["verdict"]!["problems"]!.AsArray();
         (problems.Count > 0).ShouldBe(reason is not null);
         problems.ShouldAllBe(p => p!["remedy"]!.GetValue<string>().Length > 20);

@@ -41,12 +41,15 @@ public sealed record ConnectionView(
     Guid Id, string DisplayName, string CustomerName, string CompanyIdentifier, string ClientId, string BaseUrl, string Status,
     string? AttentionReason, string? AttentionDetail, DateTimeOffset? LastProbedAt, IReadOnlyList<string> Tags,
     string? SourceTypeId, string? SourceSubTypeId, string? SourceId, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset UpdatedAt,
-    string UpdatedBy, bool HasSecret, VerdictView? Verdict)
+    string UpdatedBy, bool HasSecret, StoredProbe? LastProbe, VerdictView? Verdict)
 {
+    private static readonly System.Text.Json.JsonSerializerOptions StoredProbeJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     public static ConnectionView From(Connection c, ConnectionVerdict? verdict = null) => new(
         c.Id.Value, c.DisplayName, c.CustomerName, c.CompanyIdentifier, c.ClientId, c.BaseUrl, c.Status.ToString(), c.AttentionReason?.ToString(),
         c.AttentionDetail, c.LastProbedAt, c.Tags, c.SourceTypeId, c.SourceSubTypeId, c.SourceId, c.CreatedAt, c.CreatedBy, c.UpdatedAt, c.UpdatedBy,
         c.ProtectedSecret is not null,
+        c.LastProbeJson is null ? null : System.Text.Json.JsonSerializer.Deserialize<StoredProbe>(c.LastProbeJson, StoredProbeJson),
         verdict is null ? null : new VerdictView(verdict.Status.ToString(), verdict.Reason?.ToString(),
             [.. verdict.Problems.Select(p => new FindingView(p.Code, p.Problem, p.Remedy))],
             [.. verdict.Warnings.Select(w => new FindingView(w.Code, w.Problem, w.Remedy))], verdict.ProbedAt));
@@ -59,6 +62,9 @@ public sealed record AuditView(DateTimeOffset At, string Actor, string Action, s
 /// <summary><c>/api/v1/connections</c>: onboarding and upkeep of customers' SR credentials, for admin keys.</summary>
 internal static partial class ConnectionEndpoints
 {
+    /// <summary>SmartRecruiters' production API, the base URL of a connection unless another is given.</summary>
+    public const string ProductionBaseUrl = "https://api.smartrecruiters.com";
+
     public static void MapConnectionEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/v1/connections").RequireAuthorization(AuthPolicies.Admin).WithTags("Connections");
@@ -89,7 +95,7 @@ internal static partial class ConnectionEndpoints
         }
 
         var created = await connections.CreateAsync(new ConnectionDraft(displayName, request.CustomerName!, request.CompanyIdentifier!, request.ClientId!,
-            request.ClientSecret!, new Uri(request.BaseUrl!), request.Tags, request.SourceTypeId, request.SourceSubTypeId, request.SourceId), Actor(user), cancellationToken);
+            request.ClientSecret!, new Uri(request.BaseUrl ?? ProductionBaseUrl), request.Tags, request.SourceTypeId, request.SourceSubTypeId, request.SourceId), Actor(user), cancellationToken);
         return TypedResults.Created($"/api/v1/connections/{created.Connection.Id}", ConnectionView.From(created.Connection, created.Verdict));
     }
 
@@ -234,9 +240,10 @@ internal static partial class ConnectionEndpoints
             errors["companyIdentifier"] = ["The Company identifier from SmartRecruiters (Settings/Admin > Company profile): letters, digits, '-' or '_', at most 100."];
         }
 
-        if (!Uri.TryCreate(request.BaseUrl, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("https" or "http") || baseUrl.Query.Length > 0)
+        if (request.BaseUrl is not null
+            && (!Uri.TryCreate(request.BaseUrl, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("https" or "http") || baseUrl.Query.Length > 0))
         {
-            errors["baseUrl"] = ["An absolute http(s) URL without a query, e.g. https://api.smartrecruiters.com."];
+            errors["baseUrl"] = ["An absolute http(s) URL without a query, e.g. https://api.smartrecruiters.com (the default when left out)."];
         }
 
         if (request.Tags is { } tags && (tags.Count > 20 || tags.Any(t => string.IsNullOrWhiteSpace(t) || t.Length > 100)))
