@@ -1,10 +1,5 @@
 using System.Net.Http.Json;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Passerelle.Core.Connections;
-using Passerelle.Core.Persistence;
-using Passerelle.Core.Secrets;
-using Passerelle.SmartRecruiters;
 using Passerelle.Testing;
 
 namespace Passerelle.Core.Tests;
@@ -12,34 +7,13 @@ namespace Passerelle.Core.Tests;
 /// <summary>Onboarding against the in-process sandbox, on SQLite (the provider does not change what is decided).</summary>
 public sealed class ConnectionServiceTests(SandboxFactory sandbox) : IClassFixture<SandboxFactory>, IAsyncLifetime
 {
-    private readonly DirectoryInfo _dataDirectory = Directory.CreateTempSubdirectory("passerelle-core-");
-    private TestDatabase _database = null!;
-    private ServiceProvider _services = null!;
+    private CoreHarness _harness = null!;
 
-    public async Task InitializeAsync()
-    {
-        _database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Passerelle:DataDirectory"] = _dataDirectory.FullName })
-            .Build();
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddLogging();
-        services.AddSmartRecruitersClient().ConfigurePrimaryHttpMessageHandler(() => sandbox.Server.CreateHandler());
-        services.AddPasserelleSecrets(configuration);
-        services.AddScoped(_ => _database.NewContext());
-        services.AddScoped<ConnectionService>();
-        _services = services.BuildServiceProvider();
-    }
+    public async Task InitializeAsync() => _harness = await CoreHarness.CreateAsync(sandbox);
 
-    public async Task DisposeAsync()
-    {
-        await _services.DisposeAsync();
-        await _database.DisposeAsync();
-        _dataDirectory.Delete(recursive: true);
-    }
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
 
-    private ConnectionService Service() => _services.CreateScope().ServiceProvider.GetRequiredService<ConnectionService>();
+    private ConnectionService Service() => _harness.Get<ConnectionService>();
 
     private async Task<ConnectionWithVerdict> OnboardAsync(Tenant tenant, string? secret = null, string? identifier = null) =>
         await Service().CreateAsync(new ConnectionDraft($"Connection {Guid.NewGuid():N}", "Customer", identifier ?? tenant.Company, tenant.ClientId,

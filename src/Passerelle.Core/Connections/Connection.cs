@@ -53,6 +53,9 @@ public sealed class Connection
     public string? LastProbeJson { get; set; }
 
     public DateTimeOffset? LastProbedAt { get; set; }
+
+    /// <summary>The latest SR <c>updatedOn</c> a complete incremental sync has seen; the next one asks from a little before.</summary>
+    public DateTimeOffset? SyncWatermark { get; set; }
     public string? SourceTypeId { get; set; }
     public string? SourceSubTypeId { get; set; }
     public string? SourceId { get; set; }

@@ -13,6 +13,8 @@ public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(
     public DbSet<Connection> Connections => Set<Connection>();
     public DbSet<ConnectionAudit> ConnectionAudit => Set<ConnectionAudit>();
     public DbSet<ApiClients.ApiClient> ApiClients => Set<ApiClients.ApiClient>();
+    public DbSet<Jobs.JobOffer> JobOffers => Set<Jobs.JobOffer>();
+    public DbSet<Jobs.SyncRun> SyncRuns => Set<Jobs.SyncRun>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -20,6 +22,7 @@ public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(
         configurationBuilder.Properties<ConnectionStatus>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<AttentionReason>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<ApiClients.ApiRole>().HaveConversion<string>().HaveMaxLength(32);
+        configurationBuilder.Properties<Jobs.SyncKind>().HaveConversion<string>().HaveMaxLength(32);
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -36,6 +39,26 @@ public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(
             client.HasIndex(c => c.KeyPrefix);
             client.Property(c => c.KeyHash).HasMaxLength(64);
             client.Property(c => c.CreatedBy).HasMaxLength(200);
+        });
+        modelBuilder.Entity<Jobs.JobOffer>(offer =>
+        {
+            offer.ToTable("JobOffers");
+            offer.HasKey(o => o.Id);
+            offer.HasIndex(o => new { o.ConnectionId, o.SrJobId }).IsUnique();
+            offer.HasIndex(o => new { o.ConnectionId, o.SrUpdatedOn });
+            offer.Property(o => o.SrJobId).HasMaxLength(64);
+            offer.Property(o => o.Title).HasMaxLength(500);
+            offer.Property(o => o.CompensationMin).HasPrecision(18, 2);
+            offer.Property(o => o.CompensationMax).HasPrecision(18, 2);
+            offer.HasOne<Connection>().WithMany().HasForeignKey(o => o.ConnectionId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<Jobs.SyncRun>(run =>
+        {
+            run.ToTable("SyncRuns");
+            run.HasKey(r => r.Id);
+            run.HasIndex(r => new { r.ConnectionId, r.StartedAt });
+            run.Property(r => r.Error).HasMaxLength(2000);
+            run.HasOne<Connection>().WithMany().HasForeignKey(r => r.ConnectionId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 

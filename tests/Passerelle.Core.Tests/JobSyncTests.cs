@@ -1,0 +1,108 @@
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Passerelle.Core.Connections;
+using Passerelle.Core.Jobs;
+using Passerelle.Testing;
+
+namespace Passerelle.Core.Tests;
+
+public sealed class JobSyncTests(SandboxFactory sandbox) : IClassFixture<SandboxFactory>, IAsyncLifetime
+{
+    private CoreHarness _harness = null!;
+
+    public async Task InitializeAsync() => _harness = await CoreHarness.CreateAsync(sandbox);
+
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
+
+    private async Task<(Tenant Tenant, ConnectionId Id, List<string> Jobs)> ConnectedTenantAsync(int jobs)
+    {
+        var tenant = await sandbox.NewTenantAsync();
+        var ids = new List<string>();
+        for (var i = 0; i < jobs; i++)
+        {
+            ids.Add(await tenant.AddJobIdAsync($"Offre {i}"));
+        }
+
+        var (connection, _) = await _harness.Get<ConnectionService>().CreateAsync(new ConnectionDraft(
+            $"Sync {Guid.NewGuid():N}", "Customer", tenant.Company, tenant.ClientId, tenant.ClientSecret, sandbox.Server.BaseAddress), "test");
+        return (tenant, connection.Id, ids);
+    }
+
+    private static async Task<long> DetailCallsAsync(Tenant tenant) =>
+        (await tenant.StatsAsync())["endpoints"]?["GET /jobs/{id}"]?["requests"]?.GetValue<long>() ?? 0;
+
+    [Fact]
+    public async Task The_first_sync_reads_every_job_once_with_the_minimum_of_calls()
+    {
+        var (tenant, id, jobs) = await ConnectedTenantAsync(7);
+
+        var run = await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Full);
+
+        run!.Created.ShouldBe(7);
+        run.Complete.ShouldBeTrue();
+        run.SrCalls.ShouldBe(run.Pages + 7);
+        (await DetailCallsAsync(tenant)).ShouldBe(7);
+        await using var db = _harness.Db();
+        var offers = await db.JobOffers.Where(o => o.ConnectionId == id).ToListAsync();
+        offers.Select(o => o.SrJobId).ShouldBe(jobs, ignoreOrder: true);
+        offers.ShouldAllBe(o => o.RawJson.Contains(o.SrJobId) && o.Title!.StartsWith("Offre") && o.SrUpdatedOn != null);
+    }
+
+    [Fact]
+    public async Task An_incremental_sync_fetches_exactly_the_changed_and_new_jobs_and_sees_status_changes()
+    {
+        var (tenant, id, jobs) = await ConnectedTenantAsync(6);
+        await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Full);
+        var before = await DetailCallsAsync(tenant);
+
+        (await tenant.Http().PatchAsJsonAsync($"/_sandbox/jobs/{jobs[1]}", new { status = "FILLED" })).EnsureSuccessStatusCode();
+        (await tenant.Http().PatchAsJsonAsync($"/_sandbox/jobs/{jobs[4]}", new { postingStatus = "INTERNAL" })).EnsureSuccessStatusCode();
+        var added = await tenant.AddJobIdAsync("Nouvelle offre");
+        var run = await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Incremental);
+
+        run!.Created.ShouldBe(1);
+        run.Updated.ShouldBe(2);
+        (await DetailCallsAsync(tenant) - before).ShouldBe(3, "only the changed and new jobs' details are fetched");
+        await using var db = _harness.Db();
+        (await db.JobOffers.SingleAsync(o => o.SrJobId == jobs[1])).Status.ShouldBe("FILLED");
+        (await db.JobOffers.SingleAsync(o => o.SrJobId == jobs[4])).PostingStatus.ShouldBe("INTERNAL");
+        (await db.JobOffers.AnyAsync(o => o.SrJobId == added)).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task A_job_is_closed_only_after_two_consecutive_complete_listings_without_it()
+    {
+        var (tenant, id, jobs) = await ConnectedTenantAsync(3);
+        await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Full);
+        (await tenant.Http().DeleteAsync($"/_sandbox/jobs/{jobs[0]}")).EnsureSuccessStatusCode();
+
+        var first = await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Full);
+        var second = await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Full);
+
+        first!.Closed.ShouldBe(0);
+        second!.Closed.ShouldBe(1);
+        await using var db = _harness.Db();
+        var gone = await db.JobOffers.SingleAsync(o => o.SrJobId == jobs[0]);
+        gone.IsClosed.ShouldBeTrue();
+        (await db.JobOffers.CountAsync(o => o.ConnectionId == id && !o.IsClosed)).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task A_listing_interrupted_by_faults_closes_nothing_and_records_why()
+    {
+        var (tenant, id, jobs) = await ConnectedTenantAsync(3);
+        await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Full);
+        (await tenant.Http().DeleteAsync($"/_sandbox/jobs/{jobs[2]}")).EnsureSuccessStatusCode();
+        await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Full);
+        await tenant.SetFaultsAsync(new { error500Rate = 1.0, pathPattern = "^/jobs$" });
+
+        var run = await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Full);
+
+        run!.Complete.ShouldBeFalse();
+        run.Closed.ShouldBe(0);
+        run.Error.ShouldNotBeNullOrEmpty();
+        await using var db = _harness.Db();
+        (await db.JobOffers.SingleAsync(o => o.SrJobId == jobs[2])).IsClosed.ShouldBeFalse("one complete listing without it is not enough");
+        (await db.SyncRuns.CountAsync(r => r.ConnectionId == id)).ShouldBe(3);
+    }
+}
