@@ -105,4 +105,47 @@ public sealed class JobSyncTests(SandboxFactory sandbox) : IClassFixture<Sandbox
         (await db.JobOffers.SingleAsync(o => o.SrJobId == jobs[2])).IsClosed.ShouldBeFalse("one complete listing without it is not enough");
         (await db.SyncRuns.CountAsync(r => r.ConnectionId == id)).ShouldBe(3);
     }
+
+    [Fact]
+    public async Task A_revoked_credential_needs_attention_and_sync_stops_calling_sr_until_it_is_fixed()
+    {
+        var (tenant, id, _) = await ConnectedTenantAsync(2);
+        await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Full);
+        (await tenant.Http().DeleteAsync($"/_sandbox/credentials/{tenant.ClientId}")).EnsureSuccessStatusCode();
+
+        var refused = await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Incremental);
+        var skipped = await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Incremental);
+
+        refused!.Complete.ShouldBeFalse();
+        skipped.ShouldBeNull("a connection waiting for a person is not called: no run, no SR request");
+        await using var db = _harness.Db();
+        var connection = await db.Connections.SingleAsync(c => c.Id == id);
+        connection.Status.ShouldBe(ConnectionStatus.NeedsAttention);
+        connection.AttentionReason.ShouldBe(AttentionReason.CredentialsInvalid);
+        (await db.ConnectionAudit.Where(a => a.ConnectionId == id).Select(a => a.Action).ToListAsync()).ShouldContain("health_changed");
+    }
+
+    [Fact]
+    public async Task Lasting_transient_failures_make_it_unreachable_and_the_next_good_sync_makes_it_active_again()
+    {
+        var (tenant, id, _) = await ConnectedTenantAsync(2);
+        var impatient = new JobSync(_harness.Db(), _harness.Get<SmartRecruiters.SmartRecruitersClient>(), _harness.Get<Secrets.SecretProtector>(), TimeProvider.System)
+        {
+            UnreachableAfter = TimeSpan.Zero,
+        };
+        await tenant.SetFaultsAsync(new { error503Rate = 1.0, pathPattern = "^/jobs$" });
+
+        (await impatient.RunOnceAsync(id, SyncKind.Full))!.Complete.ShouldBeFalse();
+        await using (var db = _harness.Db())
+        {
+            (await db.Connections.SingleAsync(c => c.Id == id)).AttentionReason.ShouldBe(AttentionReason.Unreachable);
+        }
+
+        (await tenant.Http().DeleteAsync($"/_sandbox/credentials/{tenant.ClientId}/faults")).EnsureSuccessStatusCode();
+        var recovered = await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Full);
+
+        recovered!.Complete.ShouldBeTrue("an unreachable connection keeps being tried");
+        await using var check = _harness.Db();
+        (await check.Connections.SingleAsync(c => c.Id == id)).Status.ShouldBe(ConnectionStatus.Active);
+    }
 }

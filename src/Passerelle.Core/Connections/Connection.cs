@@ -56,6 +56,9 @@ public sealed class Connection
 
     /// <summary>The latest SR <c>updatedOn</c> a complete incremental sync has seen; the next one asks from a little before.</summary>
     public DateTimeOffset? SyncWatermark { get; set; }
+
+    /// <summary>Since when SR has been failing transiently for this connection; cleared by the next success.</summary>
+    public DateTimeOffset? UnreachableSince { get; set; }
     public string? SourceTypeId { get; set; }
     public string? SourceSubTypeId { get; set; }
     public string? SourceId { get; set; }

@@ -18,10 +18,16 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
     /// <summary>Incremental syncs ask from this long before the watermark, so a job updated during the last sync is not missed.</summary>
     public static readonly TimeSpan WatermarkOverlap = TimeSpan.FromMinutes(5);
 
+    /// <summary>Transient failures for this long make the connection NeedsAttention(Unreachable). Default 1 h.</summary>
+    public TimeSpan UnreachableAfter { get; init; } = TimeSpan.FromHours(1);
+
     public async Task<SyncRun?> RunOnceAsync(ConnectionId id, SyncKind kind, CancellationToken cancellationToken = default)
     {
         var connection = await db.Connections.SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
-        if (connection?.ProtectedSecret is null || connection.Status == ConnectionStatus.Disconnected)
+        // A connection waiting for a person (credential refused, scope missing, API off, wrong company) is not called
+        // until it is fixed; one that is only unreachable keeps trying, which is how it recovers.
+        if (connection?.ProtectedSecret is null || connection.Status == ConnectionStatus.Disconnected
+            || connection is { Status: ConnectionStatus.NeedsAttention, AttentionReason: not Connections.AttentionReason.Unreachable })
         {
             return null;
         }
@@ -105,10 +111,72 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
             }
         }
 
+        UpdateHealth(connection, listing.Failure, run);
         run.FinishedAt = time.GetUtcNow();
         db.SyncRuns.Add(run);
         await db.SaveChangesAsync(cancellationToken);
         return run;
+    }
+
+    /// <summary>
+    /// What SR's answers say about the connection: a refused credential or a missing scope needs a person at once;
+    /// transient failures only after <see cref="UnreachableAfter"/>; a complete listing clears "unreachable".
+    /// </summary>
+    private void UpdateHealth(Connection connection, SrOutcome<bool>? failure, SyncRun run)
+    {
+        var now = run.StartedAt;
+        (AttentionReason Reason, string Detail)? attention = failure switch
+        {
+            null => null,
+            { Kind: SrOutcomeKind.CredentialsRejected } => (AttentionReason.CredentialsInvalid, failure.Detail ?? "SmartRecruiters refused the credential."),
+            { Kind: SrOutcomeKind.Forbidden, Forbidden: SrForbiddenReason.ApiAccessDisabled } => (AttentionReason.ApiAccessDisabled, failure.Detail ?? "No access to the Customer API."),
+            { Kind: SrOutcomeKind.Forbidden } => (AttentionReason.ScopeMissing, failure.Detail ?? "A scope is missing."),
+            _ => null,
+        };
+
+        if (failure is null)
+        {
+            connection.UnreachableSince = null;
+            if (connection is { Status: ConnectionStatus.NeedsAttention, AttentionReason: Connections.AttentionReason.Unreachable })
+            {
+                SetHealth(connection, ConnectionStatus.Active, null, null, now);
+            }
+
+            return;
+        }
+
+        if (attention is { } needed)
+        {
+            SetHealth(connection, ConnectionStatus.NeedsAttention, needed.Reason, needed.Detail, now);
+            return;
+        }
+
+        connection.UnreachableSince ??= now;
+        if (now - connection.UnreachableSince >= UnreachableAfter && connection.Status == ConnectionStatus.Active)
+        {
+            SetHealth(connection, ConnectionStatus.NeedsAttention, Connections.AttentionReason.Unreachable,
+                $"SmartRecruiters has been failing since {connection.UnreachableSince:u}: {failure.Detail}", now);
+        }
+    }
+
+    private void SetHealth(Connection connection, ConnectionStatus status, AttentionReason? reason, string? detail, DateTimeOffset now)
+    {
+        if (connection.Status == status && connection.AttentionReason == reason)
+        {
+            return;
+        }
+
+        connection.Status = status;
+        connection.AttentionReason = reason;
+        connection.AttentionDetail = detail;
+        connection.Version++;
+        connection.UpdatedAt = now;
+        connection.UpdatedBy = "system:job-sync";
+        db.ConnectionAudit.Add(new ConnectionAudit
+        {
+            ConnectionId = connection.Id, At = now, Actor = "system:job-sync", Action = "health_changed",
+            Detail = reason is null ? status.ToString() : $"{status} ({reason})",
+        });
     }
 
     private static void Apply(JobOffer offer, JobDetails job, DateTimeOffset now)
