@@ -9,6 +9,7 @@ using Passerelle.Core.Secrets;
 using Passerelle.Server.ApiKeys;
 using Passerelle.Server.Auth;
 using Passerelle.Server.Connections;
+using Passerelle.Server.Jobs;
 using Passerelle.SmartRecruiters;
 using Scalar.AspNetCore;
 
@@ -48,6 +49,7 @@ public static class ServerExtensions
         services.AddPasserelleSecrets(builder.Configuration);
         services.AddSmartRecruitersClient();
         services.AddScoped<ConnectionService>();
+        services.AddScoped<Core.Jobs.JobSync>();
         services.AddOptions<ConnectionProbeOptions>().BindConfiguration("Connections")
             .Validate(o => o.ProbeInterval >= TimeSpan.FromMinutes(1), "Connections:ProbeInterval must be at least one minute (e.g. \"1.00:00:00\" for a day).")
             .ValidateOnStart();
@@ -96,6 +98,7 @@ public static class ServerExtensions
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapConnectionEndpoints();
         app.MapApiKeyEndpoints();
+        app.MapJobEndpoints();
         return app;
     }
 }

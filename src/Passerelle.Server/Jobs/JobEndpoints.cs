@@ -1,0 +1,166 @@
+using System.Security.Claims;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Passerelle.Core.Connections;
+using Passerelle.Core.Jobs;
+using Passerelle.Core.Persistence;
+using Passerelle.Server.Auth;
+using Passerelle.Server.Infrastructure;
+
+namespace Passerelle.Server.Jobs;
+
+public sealed record CompensationView(decimal? Min, decimal? Max, string? Currency);
+
+/// <summary>A synced job offer; <c>id</c> is SR's job id, the one applications refer to.</summary>
+public sealed record JobOfferView(
+    string Id, string? Title, string? RefNumber, string? Status, string? PostingStatus, string? Department, string? City, string? CountryCode,
+    string? EmploymentType, string? ExperienceLevel, string? Function, string? Industry, CompensationView? Compensation, string? Language,
+    string? ApplyUrl, DateTimeOffset? SrCreatedOn, DateTimeOffset? SrUpdatedOn, bool Closed, DateTimeOffset? ClosedAt, DateTimeOffset LastSyncedAt)
+{
+    public static JobOfferView From(JobOffer o) => new(
+        o.SrJobId, o.Title, o.RefNumber, o.Status, o.PostingStatus, o.Department, o.City, o.CountryCode, o.EmploymentType, o.ExperienceLevel,
+        o.Function, o.Industry, o.CompensationMin is null && o.CompensationMax is null ? null : new CompensationView(o.CompensationMin, o.CompensationMax, o.CompensationCurrency),
+        o.Language, o.ApplyUrl, o.SrCreatedOn, o.SrUpdatedOn, o.IsClosed, o.ClosedAt, o.LastSyncedAt);
+}
+
+public sealed record JobOfferDetailView(JobOfferView Job, System.Text.Json.JsonElement SmartRecruiters);
+
+public sealed record JobPageView(IReadOnlyList<JobOfferView> Items, string? NextCursor);
+
+public sealed record SyncRunView(Guid Id, string Kind, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, bool Complete, int Pages, int SrCalls,
+    int Created, int Updated, int Closed, string? Error);
+
+/// <summary>The synced jobs of a connection, for the platform (and admins).</summary>
+internal static class JobEndpoints
+{
+    private static readonly string[] ClosedStatuses = ["FILLED", "CANCELLED"];
+
+    public static void MapJobEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/v1/connections/{id:guid}").RequireAuthorization(AuthPolicies.Platform).WithTags("Jobs");
+        group.MapGet("/jobs", ListAsync).WithSummary("Synced job offers, oldest first, with cursor pagination.");
+        group.MapGet("/jobs/{jobId}", GetAsync);
+        group.MapGet("/sync-runs", SyncRunsAsync).WithSummary("The latest syncs of this connection's jobs.");
+    }
+
+    private static async Task<Results<Ok<JobPageView>, ProblemHttpResult>> ListAsync(
+        Guid id, PasserelleDbContext db, ClaimsPrincipal user, string? status, string? postingStatus, bool? open, DateTimeOffset? updatedSince,
+        string? q, int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        if (!await VisibleAsync(id, db, user, cancellationToken))
+        {
+            return Problems.NotFound("connection");
+        }
+
+        var size = limit ?? 50;
+        if (size is < 1 or > 200)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["limit"] = ["Between 1 and 200 (default 50)."] });
+        }
+
+        Guid? after = null;
+        if (!string.IsNullOrEmpty(cursor))
+        {
+            if (DecodeCursor(cursor) is not { } decoded)
+            {
+                return Problems.Of(StatusCodes.Status400BadRequest, "jobs.bad_cursor", "This cursor was not issued by this API: start again without a cursor.");
+            }
+
+            after = decoded;
+        }
+
+        var connectionId = new ConnectionId(id);
+        var query = db.JobOffers.AsNoTracking().Where(o => o.ConnectionId == connectionId);
+        if (!string.IsNullOrEmpty(status))
+        {
+            query = query.Where(o => o.Status == status);
+        }
+
+        if (!string.IsNullOrEmpty(postingStatus))
+        {
+            query = query.Where(o => o.PostingStatus == postingStatus);
+        }
+
+        if (open == true)
+        {
+            query = query.Where(o => !o.IsClosed && !ClosedStatuses.Contains(o.Status!));
+        }
+
+        if (updatedSince is { } since)
+        {
+            query = query.Where(o => o.SrUpdatedOn > since);
+        }
+
+        if (!string.IsNullOrWhiteSpace(q))
+        {
+            var text = q.Trim().ToLowerInvariant();
+#pragma warning disable CA1862 // Translated to SQL: the StringComparison overload has no translation on SQLite or PostgreSQL.
+            query = query.Where(o => o.Title != null && o.Title.ToLower().Contains(text));
+#pragma warning restore CA1862
+        }
+
+        if (after is { } last)
+        {
+            // Ids are UUIDv7: they sort in creation order and never change, so pages are stable while syncs run.
+            query = query.Where(o => o.Id.CompareTo(last) > 0);
+        }
+
+        var page = await query.OrderBy(o => o.Id).Take(size + 1).ToListAsync(cancellationToken);
+        var more = page.Count > size;
+        if (more)
+        {
+            page.RemoveAt(size);
+        }
+
+        return TypedResults.Ok(new JobPageView([.. page.Select(JobOfferView.From)], more ? EncodeCursor(page[^1].Id) : null));
+    }
+
+    private static async Task<Results<Ok<JobOfferDetailView>, ProblemHttpResult>> GetAsync(
+        Guid id, string jobId, PasserelleDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var connectionId = new ConnectionId(id);
+        var offer = await VisibleAsync(id, db, user, cancellationToken)
+            ? await db.JobOffers.AsNoTracking().SingleOrDefaultAsync(o => o.ConnectionId == connectionId && o.SrJobId == jobId, cancellationToken)
+            : null;
+        return offer is null
+            ? Problems.NotFound("job offer")
+            : TypedResults.Ok(new JobOfferDetailView(JobOfferView.From(offer), System.Text.Json.JsonDocument.Parse(offer.RawJson).RootElement.Clone()));
+    }
+
+    private static async Task<Results<Ok<List<SyncRunView>>, ProblemHttpResult>> SyncRunsAsync(
+        Guid id, PasserelleDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (!await VisibleAsync(id, db, user, cancellationToken))
+        {
+            return Problems.NotFound("connection");
+        }
+
+        var connectionId = new ConnectionId(id);
+        var runs = await db.SyncRuns.AsNoTracking().Where(r => r.ConnectionId == connectionId)
+            .OrderByDescending(r => r.Id).Take(50).ToListAsync(cancellationToken);
+        return TypedResults.Ok(runs.Select(r => new SyncRunView(r.Id, r.Kind.ToString(), r.StartedAt, r.FinishedAt, r.Complete, r.Pages, r.SrCalls,
+            r.Created, r.Updated, r.Closed, r.Error)).ToList());
+    }
+
+    private static async Task<bool> VisibleAsync(Guid id, PasserelleDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken) =>
+        user.MayTouch(id) && await db.Connections.AnyAsync(c => c.Id == new ConnectionId(id), cancellationToken);
+
+    private static string EncodeCursor(Guid id) =>
+        Convert.ToBase64String(Encoding.ASCII.GetBytes("j1:" + id.ToString("N"))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static Guid? DecodeCursor(string cursor)
+    {
+        try
+        {
+            var padded = cursor.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - (padded.Length % 4)) % 4);
+            var text = Encoding.ASCII.GetString(Convert.FromBase64String(padded));
+            return text.StartsWith("j1:", StringComparison.Ordinal) && Guid.TryParseExact(text[3..], "N", out var id) ? id : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}
