@@ -46,6 +46,10 @@ public sealed class JobSyncTests(SandboxFactory sandbox) : IClassFixture<Sandbox
         var offers = await db.JobOffers.Where(o => o.ConnectionId == id).ToListAsync();
         offers.Select(o => o.SrJobId).ShouldBe(jobs, ignoreOrder: true);
         offers.ShouldAllBe(o => o.RawJson.Contains(o.SrJobId) && o.Title!.StartsWith("Offre") && o.SrUpdatedOn != null);
+        var events = await db.OutboxEvents.Where(e => e.ConnectionId == id).ToListAsync();
+        events.Select(e => e.Type).ShouldAllBe(t => t == "job.created");
+        events.Count.ShouldBe(7);
+        events.ShouldAllBe(e => e.DispatchedAt == null && e.Payload.Contains("\"jobId\""));
     }
 
     [Fact]
@@ -67,6 +71,9 @@ public sealed class JobSyncTests(SandboxFactory sandbox) : IClassFixture<Sandbox
         (await db.JobOffers.SingleAsync(o => o.SrJobId == jobs[1])).Status.ShouldBe("FILLED");
         (await db.JobOffers.SingleAsync(o => o.SrJobId == jobs[4])).PostingStatus.ShouldBe("INTERNAL");
         (await db.JobOffers.AnyAsync(o => o.SrJobId == added)).ShouldBeTrue();
+        var types = await db.OutboxEvents.Where(e => e.ConnectionId == id).Select(e => e.Type).ToListAsync();
+        types.Count(t => t == "job.created").ShouldBe(7, "six at first, one now");
+        types.Count(t => t == "job.updated").ShouldBe(2);
     }
 
     [Fact]
@@ -85,6 +92,7 @@ public sealed class JobSyncTests(SandboxFactory sandbox) : IClassFixture<Sandbox
         var gone = await db.JobOffers.SingleAsync(o => o.SrJobId == jobs[0]);
         gone.IsClosed.ShouldBeTrue();
         (await db.JobOffers.CountAsync(o => o.ConnectionId == id && !o.IsClosed)).ShouldBe(2);
+        (await db.OutboxEvents.Where(e => e.ConnectionId == id && e.Type == "job.closed").Select(e => e.Payload).SingleAsync()).ShouldContain(jobs[0]);
     }
 
     [Fact]
@@ -123,6 +131,8 @@ public sealed class JobSyncTests(SandboxFactory sandbox) : IClassFixture<Sandbox
         connection.Status.ShouldBe(ConnectionStatus.NeedsAttention);
         connection.AttentionReason.ShouldBe(AttentionReason.CredentialsInvalid);
         (await db.ConnectionAudit.Where(a => a.ConnectionId == id).Select(a => a.Action).ToListAsync()).ShouldContain("health_changed");
+        (await db.OutboxEvents.Where(e => e.ConnectionId == id && e.Type == "connection.health_changed").Select(e => e.Payload).SingleAsync())
+            .ShouldContain("CredentialsInvalid");
     }
 
     [Fact]

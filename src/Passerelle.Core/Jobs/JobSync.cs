@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Passerelle.Core.Connections;
 using Passerelle.Core.Persistence;
 using Passerelle.Core.Secrets;
+using Passerelle.Core.Webhooks;
 using Passerelle.SmartRecruiters;
 using Passerelle.SmartRecruiters.Wire;
 
@@ -64,6 +65,7 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
                 continue;
             }
 
+            var isNew = existing is null;
             if (existing is null)
             {
                 existing = new JobOffer { ConnectionId = id, SrJobId = summary.Id, RawJson = details.Value.RawJson, FirstSeenAt = run.StartedAt };
@@ -77,6 +79,7 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
             }
 
             Apply(existing, details.Value, run.StartedAt);
+            Event(existing, isNew ? EventTypes.JobCreated : EventTypes.JobUpdated, run.StartedAt);
         }
 
         run.Pages = listing.Pages;
@@ -106,6 +109,7 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
                         offer.IsClosed = true;
                         offer.ClosedAt = run.StartedAt;
                         run.Closed++;
+                        Event(offer, EventTypes.JobClosed, run.StartedAt);
                     }
                 }
             }
@@ -177,7 +181,15 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
             ConnectionId = connection.Id, At = now, Actor = "system:job-sync", Action = "health_changed",
             Detail = reason is null ? status.ToString() : $"{status} ({reason})",
         });
+        db.OutboxEvents.Add(OutboxEvent.Create(connection.Id, EventTypes.ConnectionHealthChanged,
+            new HealthEventPayload(connection.Id.Value, status.ToString(), reason?.ToString(), detail), now, EventJsonContext.Default.HealthEventPayload));
     }
+
+    /// <summary>Queued in the same SaveChanges as the change itself: both are stored, or neither.</summary>
+    private void Event(JobOffer offer, string type, DateTimeOffset at) =>
+        db.OutboxEvents.Add(OutboxEvent.Create(offer.ConnectionId, type,
+            new JobEventPayload(offer.ConnectionId.Value, offer.SrJobId, offer.Title, offer.RefNumber, offer.Status, offer.PostingStatus, offer.SrUpdatedOn),
+            at, EventJsonContext.Default.JobEventPayload));
 
     private static void Apply(JobOffer offer, JobDetails job, DateTimeOffset now)
     {

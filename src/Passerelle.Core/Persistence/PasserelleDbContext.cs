@@ -15,6 +15,7 @@ public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(
     public DbSet<ApiClients.ApiClient> ApiClients => Set<ApiClients.ApiClient>();
     public DbSet<Jobs.JobOffer> JobOffers => Set<Jobs.JobOffer>();
     public DbSet<Jobs.SyncRun> SyncRuns => Set<Jobs.SyncRun>();
+    public DbSet<Webhooks.OutboxEvent> OutboxEvents => Set<Webhooks.OutboxEvent>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -51,6 +52,14 @@ public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(
             offer.Property(o => o.CompensationMin).HasPrecision(18, 2);
             offer.Property(o => o.CompensationMax).HasPrecision(18, 2);
             offer.HasOne<Connection>().WithMany().HasForeignKey(o => o.ConnectionId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<Webhooks.OutboxEvent>(outbox =>
+        {
+            outbox.ToTable("OutboxEvents");
+            outbox.HasKey(e => e.Id);
+            outbox.Property(e => e.Type).HasMaxLength(64);
+            outbox.HasIndex(e => new { e.DispatchedAt, e.Id });
+            outbox.HasOne<Connection>().WithMany().HasForeignKey(e => e.ConnectionId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<Jobs.SyncRun>(run =>
         {

@@ -363,6 +363,39 @@ namespace Passerelle.Core.Persistence.Migrations.Postgres
                     b.ToTable("SyncRuns", (string)null);
                 });
 
+            modelBuilder.Entity("Passerelle.Core.Webhooks.OutboxEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ConnectionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("DispatchedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConnectionId");
+
+                    b.HasIndex("DispatchedAt", "Id");
+
+                    b.ToTable("OutboxEvents", (string)null);
+                });
+
             modelBuilder.Entity("Passerelle.Core.Connections.ConnectionAudit", b =>
                 {
                     b.HasOne("Passerelle.Core.Connections.Connection", null)
@@ -382,6 +415,15 @@ namespace Passerelle.Core.Persistence.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Passerelle.Core.Jobs.SyncRun", b =>
+                {
+                    b.HasOne("Passerelle.Core.Connections.Connection", null)
+                        .WithMany()
+                        .HasForeignKey("ConnectionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Passerelle.Core.Webhooks.OutboxEvent", b =>
                 {
                     b.HasOne("Passerelle.Core.Connections.Connection", null)
                         .WithMany()

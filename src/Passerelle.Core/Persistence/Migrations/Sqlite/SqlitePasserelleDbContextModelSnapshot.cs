@@ -355,6 +355,39 @@ namespace Passerelle.Core.Persistence.Migrations.Sqlite
                     b.ToTable("SyncRuns", (string)null);
                 });
 
+            modelBuilder.Entity("Passerelle.Core.Webhooks.OutboxEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ConnectionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("DispatchedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConnectionId");
+
+                    b.HasIndex("DispatchedAt", "Id");
+
+                    b.ToTable("OutboxEvents", (string)null);
+                });
+
             modelBuilder.Entity("Passerelle.Core.Connections.ConnectionAudit", b =>
                 {
                     b.HasOne("Passerelle.Core.Connections.Connection", null)
@@ -374,6 +407,15 @@ namespace Passerelle.Core.Persistence.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Passerelle.Core.Jobs.SyncRun", b =>
+                {
+                    b.HasOne("Passerelle.Core.Connections.Connection", null)
+                        .WithMany()
+                        .HasForeignKey("ConnectionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Passerelle.Core.Webhooks.OutboxEvent", b =>
                 {
                     b.HasOne("Passerelle.Core.Connections.Connection", null)
                         .WithMany()
