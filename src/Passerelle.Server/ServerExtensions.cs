@@ -31,7 +31,7 @@ public static class ServerExtensions
             {
                 var (code, detail) = context.ProblemDetails.Status switch
                 {
-                    400 => ("request.malformed", "The request body is not JSON of the expected shape (unknown fields are refused): see /openapi/v1.json."),
+                    400 => ("request.malformed", "The request is malformed: a body that is not JSON of the expected shape (unknown fields are refused) or a query value of the wrong type; see /openapi/v1.json."),
                     404 => ("not_found", "No such endpoint: see /openapi/v1.json for the API."),
                     405 => ("method_not_allowed", "This endpoint does not accept this method: see /openapi/v1.json."),
                     415 => ("request.json_required", "Send the body as application/json."),
@@ -51,7 +51,8 @@ public static class ServerExtensions
         services.AddScoped<ConnectionService>();
         services.AddScoped<Core.Jobs.JobSync>();
         services.AddOptions<ConnectionProbeOptions>().BindConfiguration("Connections")
-            .Validate(o => o.ProbeInterval >= TimeSpan.FromMinutes(1), "Connections:ProbeInterval must be at least one minute (e.g. \"1.00:00:00\" for a day).")
+            .Validate(o => o.ProbeInterval >= TimeSpan.FromMinutes(1) && o.ProbeInterval <= TimeSpan.FromDays(30),
+                "Connections:ProbeInterval must be between one minute and 30 days (e.g. \"1.00:00:00\" for a day).")
             .ValidateOnStart();
         services.AddSingleton<DailyProbeWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<DailyProbeWorker>());
@@ -61,8 +62,11 @@ public static class ServerExtensions
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthPolicies.Admin, policy => policy.RequireRole(nameof(Core.ApiClients.ApiRole.Admin)))
+            .AddPolicy(AuthPolicies.UnrestrictedAdmin, policy => policy.RequireRole(nameof(Core.ApiClients.ApiRole.Admin))
+                .RequireAssertion(context => !context.User.IsRestricted()))
             .AddPolicy(AuthPolicies.Platform, policy => policy.RequireRole(nameof(Core.ApiClients.ApiRole.Admin), nameof(Core.ApiClients.ApiRole.Platform)));
 
+        services.AddExceptionHandler<Infrastructure.ConflictExceptionHandler>();
         services.AddOpenApi();
         services.AddHealthChecks().AddDbContextCheck<PasserelleDbContext>("database", tags: ["ready"]);
 

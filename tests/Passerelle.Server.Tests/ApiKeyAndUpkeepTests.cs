@@ -40,7 +40,22 @@ public sealed class ApiKeyAndUpkeepTests(ServerFactory server) : IClassFixture<S
         (await platform.GetAsync("/api/v1/connections")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
+    [Fact]
+    public async Task The_last_active_admin_key_cannot_be_revoked()
+    {
+        await using var own = new ServerFactory();
+        var admin = own.Admin();
+        var keys = await SandboxFactory.ReadAsync(await admin.GetAsync("/api/v1/api-keys"));
+        var bootstrap = keys.AsArray().Single()!.Str("id");
+
+        var refused = await admin.DeleteAsync($"/api/v1/api-keys/{bootstrap}");
+
+        (await refused.ShouldBeJsonAsync(HttpStatusCode.Conflict)).Str("code").ShouldBe("api_key.last_admin");
+        (await admin.GetAsync("/api/v1/api-keys")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
     [Theory]
+    [InlineData("{\"name\":\"x\",\"role\":\"0\"}")]
     [InlineData("{\"name\":\"\",\"role\":\"admin\"}")]
     [InlineData("{\"name\":\"x\",\"role\":\"superuser\"}")]
     [InlineData("{\"name\":\"x\",\"role\":\"admin\",\"connections\":[\"00000000-0000-0000-0000-000000000001\"]}")]

@@ -150,6 +150,7 @@ public sealed class ConnectionApiTests(ServerFactory server) : IClassFixture<Ser
     [InlineData("{\"displayName\":\"A\",\"customerName\":\"B\",\"companyIdentifier\":\"C\",\"clientId\":\"D\",\"clientSecret\":\"E\",\"baseUrl\":\"ftp://x.test\"}", "validation_failed")]
     [InlineData("{\"displayName\":\"A\",\"customerName\":\"B\",\"companyIdentifier\":\"has space\",\"clientId\":\"D\",\"clientSecret\":\"E\",\"baseUrl\":\"https://x.test\"}", "validation_failed")]
     [InlineData("{}", "validation_failed")]
+    [InlineData("{\"displayName\":\"A\",\"customerName\":\"B\",\"companyIdentifier\":\"C\",\"clientId\":\"D\",\"clientSecret\":\"E\",\"baseUrl\":\"http://api.example.com\"}", "validation_failed")]
     [InlineData("{\"displayName\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"customerName\":\"B\",\"companyIdentifier\":\"C\",\"clientId\":\"D\",\"clientSecret\":\"E\",\"baseUrl\":\"https://x.test\"}", "validation_failed")]
     [InlineData("{\"displayName\":\"A\",\"customerName\":\"B\",\"companyIdentifier\":\"C\",\"clientId\":\"D\",\"clientSecret\":\"E\",\"baseUrl\":\"not a url\"}", "validation_failed")]
     public async Task Bad_input_gets_a_problem_with_a_stable_code_and_nothing_is_written(string body, string code)
@@ -207,6 +208,11 @@ public sealed class ConnectionApiTests(ServerFactory server) : IClassFixture<Ser
         }
 
         (await SandboxFactory.ReadAsync(await restricted.GetAsync("/api/v1/connections"))).AsArray().Select(c => c.Str("id")).ShouldBe([a]);
+
+        // A key limited to some connections can neither mint an unlimited key nor create connections.
+        (await restricted.PostAsJsonAsync("/api/v1/api-keys", new { name = "escape", role = "admin" })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await restricted.GetAsync("/api/v1/api-keys")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await restricted.PostAsJsonAsync("/api/v1/connections", new { displayName = "x" })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
     }
 
     [Fact]
@@ -239,6 +245,6 @@ public sealed class FailedAuthenticationTests
         var throttled = await http.GetAsync("/api/v1/connections");
         (await throttled.ShouldBeJsonAsync(HttpStatusCode.TooManyRequests)).Str("code").ShouldBe("auth.too_many_failures");
         throttled.Headers.RetryAfter!.Delta!.Value.ShouldBeGreaterThan(TimeSpan.Zero);
-        (await server.Admin().GetAsync("/health/live")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await server.Admin().GetAsync("/api/v1/connections")).StatusCode.ShouldBe(HttpStatusCode.OK, "a valid key from the same address still gets through");
     }
 }

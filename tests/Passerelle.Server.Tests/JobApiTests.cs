@@ -14,7 +14,9 @@ public sealed class JobApiTests(ServerFactory server) : IClassFixture<ServerFact
     {
         var tenant = await server.Sandbox.NewTenantAsync();
         var ids = new List<string>();
-        for (var i = 0; i < jobs; i++)
+        // The first job names its recruiter, as SR's jobs do.
+        ids.Add((await tenant.AddJobAsync(new { title = "Cariste 0", creator = new { id = "u-1", firstName = "Camille", lastName = "Recruteur" } })).Str("id"));
+        for (var i = 1; i < jobs; i++)
         {
             ids.Add(await tenant.AddJobIdAsync(i % 2 == 0 ? $"Cariste {i}" : $"Comptable {i}", status: i == 1 ? "FILLED" : "SOURCING"));
         }
@@ -54,6 +56,8 @@ public sealed class JobApiTests(ServerFactory server) : IClassFixture<ServerFact
         var detail = await (await platform.GetAsync($"/api/v1/connections/{id}/jobs/{jobs[0]}")).ShouldBeJsonAsync(HttpStatusCode.OK);
         detail["job"].Str("title").ShouldBe("Cariste 0");
         detail["smartRecruiters"].Str("id").ShouldBe(jobs[0]);
+        detail["smartRecruiters"]!["creator"].ShouldBeNull("the recruiter's name is personal data Passerelle does not keep");
+        detail.ToJsonString().ShouldNotContain("Recruteur");
         var runs = await SandboxFactory.ReadAsync(await platform.GetAsync($"/api/v1/connections/{id}/sync-runs"));
         runs.AsArray().Single()!["created"]!.GetValue<int>().ShouldBe(5);
     }

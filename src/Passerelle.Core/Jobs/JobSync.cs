@@ -172,7 +172,7 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
 
         connection.Status = status;
         connection.AttentionReason = reason;
-        connection.AttentionDetail = detail;
+        connection.AttentionDetail = Cap(detail, 1000);
         connection.Version++;
         connection.UpdatedAt = now;
         connection.UpdatedBy = "system:job-sync";
@@ -185,6 +185,23 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
             new HealthEventPayload(connection.Id.Value, status.ToString(), reason?.ToString(), detail), now, EventJsonContext.Default.HealthEventPayload));
     }
 
+    private static string? Cap(string? text, int length) => text is { } t && t.Length > length ? t[..length] : text;
+
+    /// <summary>
+    /// SR's job JSON names the recruiter who created it (<c>creator</c>): personal data Passerelle does not need,
+    /// so it is not stored or passed on.
+    /// </summary>
+    private static string WithoutPeople(string rawJson)
+    {
+        if (System.Text.Json.Nodes.JsonNode.Parse(rawJson) is not System.Text.Json.Nodes.JsonObject job)
+        {
+            return rawJson;
+        }
+
+        job.Remove("creator");
+        return job.ToJsonString();
+    }
+
     /// <summary>Queued in the same SaveChanges as the change itself: both are stored, or neither.</summary>
     private void Event(JobOffer offer, string type, DateTimeOffset at) =>
         db.OutboxEvents.Add(OutboxEvent.Create(offer.ConnectionId, type,
@@ -193,7 +210,7 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
 
     private static void Apply(JobOffer offer, JobDetails job, DateTimeOffset now)
     {
-        offer.Title = job.Title;
+        offer.Title = Cap(job.Title, 500);
         offer.RefNumber = job.RefNumber;
         offer.Status = job.Status;
         offer.PostingStatus = job.PostingStatus;
@@ -211,7 +228,7 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
         offer.ApplyUrl = job.Actions?.ApplyOnWeb?.Url;
         offer.SrCreatedOn = job.CreatedOn;
         offer.SrUpdatedOn = job.UpdatedOn;
-        offer.RawJson = job.RawJson;
+        offer.RawJson = WithoutPeople(job.RawJson);
         offer.IsClosed = false;
         offer.ClosedAt = null;
         offer.MissingListings = 0;

@@ -28,7 +28,8 @@ internal static class ApiKeyEndpoints
 {
     public static void MapApiKeyEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/v1/api-keys").RequireAuthorization(AuthPolicies.Admin).WithTags("API keys");
+        // Only an unrestricted admin manages keys: a key limited to some connections must not mint an unlimited one.
+        var group = endpoints.MapGroup("/api/v1/api-keys").RequireAuthorization(AuthPolicies.UnrestrictedAdmin).WithTags("API keys");
         group.MapPost("/", CreateAsync).WithSummary("Create a key; the answer is the only time it is shown.");
         group.MapGet("/", ListAsync);
         group.MapDelete("/{id:guid}", RevokeAsync).WithSummary("Revoke a key at once.");
@@ -43,13 +44,24 @@ internal static class ApiKeyEndpoints
             errors["name"] = ["A name of 1 to 200 characters, saying who uses the key (e.g. 'hippolyte-rh production')."];
         }
 
-        if (!Enum.TryParse<ApiRole>(request.Role, ignoreCase: true, out var role) || !Enum.IsDefined(role))
+        ApiRole? parsed = request.Role?.Trim().ToLowerInvariant() switch
+        {
+            "admin" => ApiRole.Admin,
+            "platform" => ApiRole.Platform,
+            _ => null,
+        };
+        var role = parsed ?? ApiRole.Platform;
+        if (parsed is null)
         {
             errors["role"] = ["'admin' (manage connections and keys) or 'platform' (read jobs, submit applications)."];
         }
 
         var connections = request.Connections ?? [];
-        if (connections.Count > 0)
+        if (connections.Count > 100)
+        {
+            errors["connections"] = ["At most 100 connections; leave it out for a key that may touch all."];
+        }
+        else if (connections.Count > 0)
         {
             var wanted = connections.Distinct().Select(c => new Core.Connections.ConnectionId(c)).ToList();
             var known = await db.Connections.Where(c => wanted.Contains(c.Id)).Select(c => c.Id).ToListAsync(cancellationToken);
@@ -70,7 +82,7 @@ internal static class ApiKeyEndpoints
             return Problems.Of(StatusCodes.Status409Conflict, "api_key.name_taken", $"A key is already named '{name}': choose another name.");
         }
 
-        var (client, key) = ApiClient.Issue(name, role, "api:" + user.Identity?.Name, time.GetUtcNow(), connections.Distinct());
+        var (client, key) = ApiClient.Issue(name, role, Connections.ConnectionEndpointsActor.Of(user), time.GetUtcNow(), connections.Distinct());
         db.ApiClients.Add(client);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Created($"/api/v1/api-keys/{client.Id}", new CreatedApiKeyView(key, ApiKeyView.From(client)));
@@ -85,6 +97,13 @@ internal static class ApiKeyEndpoints
         if (client is null)
         {
             return Problems.NotFound("API key");
+        }
+
+        if (client.RevokedAt is null && client.Role == ApiRole.Admin && client.AllowedConnections.Count == 0
+            && !await db.ApiClients.AnyAsync(c => c.Id != id && c.RevokedAt == null && c.Role == ApiRole.Admin, cancellationToken))
+        {
+            return Problems.Of(StatusCodes.Status409Conflict, "api_key.last_admin",
+                "This is the last active admin key: create another admin key first, or nobody could manage Passerelle any more.");
         }
 
         client.RevokedAt ??= time.GetUtcNow();

@@ -33,20 +33,22 @@ internal sealed partial class ApiKeyAuthenticationHandler(
         }
 
         var address = Context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (limiter.IsBlocked(address, time.GetUtcNow(), out var retryAfter))
-        {
-            Context.Items[BlockedKey] = retryAfter;
-            return AuthenticateResult.Fail("Too many failed attempts from this address.");
-        }
-
         var key = header["Bearer ".Length..].Trim();
         var prefix = ApiClient.PrefixOf(key);
-        var candidates = key.StartsWith(ApiClient.KeyScheme, StringComparison.Ordinal)
+        var candidates = key.StartsWith(ApiClient.KeyScheme, StringComparison.Ordinal) && key.Length <= 100
             ? await db.ApiClients.AsNoTracking().Where(c => c.KeyPrefix == prefix && c.RevokedAt == null).ToListAsync(Context.RequestAborted)
             : [];
         var client = candidates.FirstOrDefault(c => c.Matches(key));
         if (client is null)
         {
+            // A valid key always gets through; only failures are throttled, so one guesser behind a shared address
+            // cannot lock out the callers who hold keys.
+            if (limiter.IsBlocked(address, time.GetUtcNow(), out var retryAfter))
+            {
+                Context.Items[BlockedKey] = retryAfter;
+                return AuthenticateResult.Fail("Too many failed attempts from this address.");
+            }
+
             // Authentication can run more than once per request (middleware, then the authorization policy):
             // one request is one failure.
             if (Context.Items.TryAdd(typeof(FailedAuthLimiter), true))
@@ -102,6 +104,15 @@ internal sealed class FailedAuthLimiter
 
     public void Failed(string address, DateTimeOffset now)
     {
+        if (_failures.Count > 10_000)
+        {
+            // Addresses that have not failed for a minute are forgotten, so rotating addresses cannot grow the table.
+            foreach (var (stale, _) in _failures.Where(f => { lock (f.Value) { return f.Value.Count == 0 || now - f.Value.Last() >= TimeSpan.FromMinutes(1); } }).ToList())
+            {
+                _failures.TryRemove(stale, out _);
+            }
+        }
+
         var queue = _failures.GetOrAdd(address, _ => new Queue<DateTimeOffset>());
         lock (queue)
         {
@@ -159,7 +170,15 @@ internal static partial class BootstrapAdminKey
         await db.SaveChangesAsync(cancellationToken);
 
         var dataDirectory = Path.GetFullPath(scope.ServiceProvider.GetRequiredService<IOptions<PasserelleOptions>>().Value.DataDirectory);
-        Directory.CreateDirectory(dataDirectory);
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(dataDirectory);
+        }
+        else
+        {
+            // The data directory also holds the key ring and the SQLite file: owner only.
+            Directory.CreateDirectory(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
         var path = Path.Combine(dataDirectory, FileName);
         var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())

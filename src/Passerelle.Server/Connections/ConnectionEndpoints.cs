@@ -59,6 +59,16 @@ public sealed record RotationView(bool Applied, string Detail, ConnectionView Co
 
 public sealed record AuditView(DateTimeOffset At, string Actor, string Action, string? Detail);
 
+/// <summary>Who did it, as written in audit lines (fits their 200-character columns).</summary>
+internal static class ConnectionEndpointsActor
+{
+    public static string Of(ClaimsPrincipal user)
+    {
+        var actor = "api:" + (user.Identity?.Name ?? "unknown");
+        return actor.Length <= 200 ? actor : actor[..200];
+    }
+}
+
 /// <summary><c>/api/v1/connections</c>: onboarding and upkeep of customers' SR credentials, for admin keys.</summary>
 internal static partial class ConnectionEndpoints
 {
@@ -68,7 +78,8 @@ internal static partial class ConnectionEndpoints
     public static void MapConnectionEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/v1/connections").RequireAuthorization(AuthPolicies.Admin).WithTags("Connections");
-        group.MapPost("/", CreateAsync).WithSummary("Finalise a customer's connection: the credential is probed and the verdict returned.");
+        group.MapPost("/", CreateAsync).RequireAuthorization(AuthPolicies.UnrestrictedAdmin)
+            .WithSummary("Finalise a customer's connection: the credential is probed and the verdict returned.");
         group.MapGet("/", ListAsync).WithSummary("Connections, optionally by status.");
         group.MapGet("/{id:guid}", GetAsync);
         group.MapPatch("/{id:guid}", UpdateAsync).WithSummary("Change a connection's names, tags or SR source ids (not its credential).");
@@ -95,7 +106,7 @@ internal static partial class ConnectionEndpoints
         }
 
         var created = await connections.CreateAsync(new ConnectionDraft(displayName, request.CustomerName!, request.CompanyIdentifier!, request.ClientId!,
-            request.ClientSecret!, new Uri(request.BaseUrl ?? ProductionBaseUrl), request.Tags, request.SourceTypeId, request.SourceSubTypeId, request.SourceId), Actor(user), cancellationToken);
+            request.ClientSecret!.Trim(), new Uri(request.BaseUrl ?? ProductionBaseUrl), request.Tags, request.SourceTypeId, request.SourceSubTypeId, request.SourceId), Actor(user), cancellationToken);
         return TypedResults.Created($"/api/v1/connections/{created.Connection.Id}", ConnectionView.From(created.Connection, created.Verdict));
     }
 
@@ -240,10 +251,12 @@ internal static partial class ConnectionEndpoints
             errors["companyIdentifier"] = ["The Company identifier from SmartRecruiters (Settings/Admin > Company profile): letters, digits, '-' or '_', at most 100."];
         }
 
+        // The client secret travels to this URL: HTTPS only, except to this machine (a local sandbox).
         if (request.BaseUrl is not null
-            && (!Uri.TryCreate(request.BaseUrl, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("https" or "http") || baseUrl.Query.Length > 0))
+            && (request.BaseUrl.Length > 500 || !Uri.TryCreate(request.BaseUrl, UriKind.Absolute, out var baseUrl) || baseUrl.Query.Length > 0
+                || !(baseUrl.Scheme == "https" || (baseUrl.Scheme == "http" && baseUrl.IsLoopback))))
         {
-            errors["baseUrl"] = ["An absolute http(s) URL without a query, e.g. https://api.smartrecruiters.com (the default when left out)."];
+            errors["baseUrl"] = ["An absolute HTTPS URL without a query, at most 500 characters, e.g. https://api.smartrecruiters.com (the default when left out); plain http only to this machine."];
         }
 
         if (request.Tags is { } tags && (tags.Count > 20 || tags.Any(t => string.IsNullOrWhiteSpace(t) || t.Length > 100)))
@@ -262,7 +275,7 @@ internal static partial class ConnectionEndpoints
         return errors;
     }
 
-    private static string Actor(ClaimsPrincipal user) => "api:" + (user.Identity?.Name ?? "unknown");
+    private static string Actor(ClaimsPrincipal user) => ConnectionEndpointsActor.Of(user);
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,100}$")]
     private static partial Regex CompanyIdentifierPattern();

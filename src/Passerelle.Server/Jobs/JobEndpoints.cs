@@ -89,7 +89,9 @@ internal static class JobEndpoints
 
         if (updatedSince is { } since)
         {
-            query = query.Where(o => o.SrUpdatedOn > since);
+            // Npgsql takes only UTC instants as timestamptz parameters.
+            var utc = since.ToUniversalTime();
+            query = query.Where(o => o.SrUpdatedOn > utc);
         }
 
         if (!string.IsNullOrWhiteSpace(q))
