@@ -119,20 +119,33 @@ public sealed class JobSyncTests(SandboxFactory sandbox) : IClassFixture<Sandbox
     {
         var (tenant, id, _) = await ConnectedTenantAsync(2);
         await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Full);
-        (await tenant.Http().DeleteAsync($"/_sandbox/credentials/{tenant.ClientId}")).EnsureSuccessStatusCode();
+        var regenerated = await SandboxFactory.ReadAsync(await tenant.Http().PostAsync($"/_sandbox/credentials/{tenant.ClientId}/regenerate-secret", null));
+        (await tenant.Http().PostAsync($"/_sandbox/credentials/{tenant.ClientId}/revoke-tokens", null)).EnsureSuccessStatusCode();
 
         var refused = await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Incremental);
+        var tokensWhenRefused = (await tenant.StatsAsync())["tokenRequests"]!.GetValue<long>();
         var skipped = await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Incremental);
+        var tokensWhileWaiting = (await tenant.StatsAsync())["tokenRequests"]!.GetValue<long>();
 
         refused!.Complete.ShouldBeFalse();
-        skipped.ShouldBeNull("a connection waiting for a person is not called: no run, no SR request");
-        await using var db = _harness.Db();
-        var connection = await db.Connections.SingleAsync(c => c.Id == id);
-        connection.Status.ShouldBe(ConnectionStatus.NeedsAttention);
-        connection.AttentionReason.ShouldBe(AttentionReason.CredentialsInvalid);
-        (await db.ConnectionAudit.Where(a => a.ConnectionId == id).Select(a => a.Action).ToListAsync()).ShouldContain("health_changed");
-        (await db.OutboxEvents.Where(e => e.ConnectionId == id && e.Type == "connection.health_changed").Select(e => e.Payload).SingleAsync())
-            .ShouldContain("CredentialsInvalid");
+        skipped.ShouldBeNull("a connection waiting for a person is not synced");
+        tokensWhileWaiting.ShouldBe(tokensWhenRefused, "and SR is not called at all");
+        await using (var db = _harness.Db())
+        {
+            var connection = await db.Connections.SingleAsync(c => c.Id == id);
+            connection.Status.ShouldBe(ConnectionStatus.NeedsAttention);
+            connection.AttentionReason.ShouldBe(AttentionReason.CredentialsInvalid);
+            (await db.ConnectionAudit.Where(a => a.ConnectionId == id).Select(a => a.Action).ToListAsync()).ShouldContain("health_changed");
+            (await db.OutboxEvents.Where(e => e.ConnectionId == id && e.Type == "connection.health_changed").Select(e => e.Payload).SingleAsync())
+                .ShouldContain("CredentialsInvalid");
+        }
+
+        // The account manager rotates in the customer's new secret: syncing resumes.
+        (await _harness.Get<ConnectionService>().RotateSecretAsync(id, regenerated.Str("clientSecret"), "am:camille"))!.Applied.ShouldBeTrue();
+        var resumed = await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Incremental);
+
+        resumed.ShouldNotBeNull();
+        resumed.Complete.ShouldBeTrue();
     }
 
     [Fact]

@@ -37,6 +37,10 @@ public sealed class ClientHarness : IAsyncDisposable
     public static ClientHarness For(SandboxFactory sandbox, Action<SmartRecruitersOptions>? configure = null, TimeProvider? time = null) =>
         Build(sandbox.Server.BaseAddress, builder => builder.ConfigurePrimaryHttpMessageHandler(() => sandbox.Server.CreateHandler()), configure, time);
 
+    /// <summary>The client sending through a handler of the test's own, put in front of the in-process sandbox.</summary>
+    public static ClientHarness For(SandboxFactory sandbox, Func<HttpMessageHandler, DelegatingHandler> inFront) =>
+        Build(sandbox.Server.BaseAddress, builder => builder.ConfigurePrimaryHttpMessageHandler(() => inFront(sandbox.Server.CreateHandler())), null, null);
+
     public static ClientHarness For(SandboxProcess sandbox, Action<SmartRecruitersOptions>? configure = null) =>
         Build(sandbox.BaseAddress, _ => { }, configure, null);
 

@@ -4,13 +4,21 @@ namespace Passerelle.SmartRecruiters.Tests;
 
 internal static class TestData
 {
+    // Test files live in one folder per test run, removed when the test host exits.
+    private static readonly Lazy<string> Folder = new(() =>
+    {
+        var folder = Directory.CreateTempSubdirectory("passerelle-test-files-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(folder, recursive: true);
+        return folder;
+    });
+
     public static CandidateInput Applicant(string email = "ada@example.org") =>
         new() { FirstName = "Ada", LastName = "Lovelace", Email = email, Tags = ["hippolyte-rh"] };
 
     /// <summary>A file of random bytes on disk, and a source that counts how often it was opened.</summary>
     public static (SrFile File, string Sha256, Func<int> Opens) TempFile(int bytes, string name = "cv.pdf")
     {
-        var path = Path.Combine(Path.GetTempPath(), $"passerelle-test-{Guid.NewGuid():N}-{name}");
+        var path = Path.Combine(Folder.Value, $"{Guid.NewGuid():N}-{name}");
         var content = System.Security.Cryptography.RandomNumberGenerator.GetBytes(bytes);
         File.WriteAllBytes(path, content);
         var opens = 0;

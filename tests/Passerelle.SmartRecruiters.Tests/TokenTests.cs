@@ -134,7 +134,7 @@ public sealed class TokenTests(SandboxFactory sandbox) : IClassFixture<SandboxFa
 public sealed class TokenEndpointFormatTests
 {
     [Fact]
-    public async Task A_token_response_without_an_access_token_is_a_failure_not_a_token()
+    public async Task The_200_empty_quirk_spares_the_clients_well_formed_token_requests()
     {
         await using var sandbox = new SandboxFactory();
         var tenant = await sandbox.NewTenantAsync();
@@ -143,5 +143,32 @@ public sealed class TokenEndpointFormatTests
 
         // The quirk answers 200 {} only to malformed requests; the client's are well formed, so it gets a token.
         (await harness.Client.GetJobAsync(harness.Credential(tenant), Guid.NewGuid().ToString())).Kind.ShouldBe(SrOutcomeKind.NotFound);
+    }
+
+    [Fact]
+    public async Task A_token_response_without_an_access_token_is_a_failure_not_a_token()
+    {
+        await using var sandbox = new SandboxFactory();
+        var tenant = await sandbox.NewTenantAsync();
+        var jobId = await tenant.AddJobIdAsync();
+        await using var harness = ClientHarness.For(sandbox, inner => new EmptyTokenAnswers(inner));
+
+        var outcome = await harness.Client.GetJobAsync(harness.Credential(tenant), jobId);
+
+        outcome.Kind.ShouldBe(SrOutcomeKind.CredentialsRejected);
+        outcome.Detail!.ShouldContain("without an access token");
+        (await tenant.StatsAsync())["endpoints"]?["GET /jobs/{id}"].ShouldBeNull("no API call is made without a token");
+    }
+
+    /// <summary>SR's documented quirk, forced on every token request: 200 with an empty object.</summary>
+    private sealed class EmptyTokenAnswers(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            request.RequestUri!.AbsolutePath.EndsWith("/identity/oauth/token", StringComparison.Ordinal)
+                ? Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK)
+                {
+                    Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json"),
+                })
+                : base.SendAsync(request, cancellationToken);
     }
 }

@@ -171,9 +171,9 @@ internal static class JobCatalog
                 return null;
             }
 
+            // Read() gave every stored translation its language, so serving one changes nothing.
             if (job.Translations.TryGetValue(code, out var translation))
             {
-                translation.Language ??= Languages.Info(code);
                 return translation;
             }
         }
