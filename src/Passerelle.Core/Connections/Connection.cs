@@ -59,6 +59,12 @@ public sealed class Connection
 
     /// <summary>Since when SR has been failing transiently for this connection; cleared by the next success.</summary>
     public DateTimeOffset? UnreachableSince { get; set; }
+
+    /// <summary>This connection's incremental sync interval, when it differs from <c>Sync:Interval</c>.</summary>
+    public TimeSpan? SyncInterval { get; set; }
+
+    /// <summary>This connection's full reconcile interval, when it differs from <c>Sync:FullInterval</c>.</summary>
+    public TimeSpan? FullSyncInterval { get; set; }
     public string? SourceTypeId { get; set; }
     public string? SourceSubTypeId { get; set; }
     public string? SourceId { get; set; }

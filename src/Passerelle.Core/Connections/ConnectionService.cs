@@ -26,7 +26,8 @@ public sealed record ConnectionDraft(
 /// <summary>Settings an account manager may change; null leaves a field as it is ("" clears a source id).</summary>
 public sealed record ConnectionSettings(
     string? DisplayName = null, string? CustomerName = null, IReadOnlyList<string>? Tags = null,
-    string? SourceTypeId = null, string? SourceSubTypeId = null, string? SourceId = null);
+    string? SourceTypeId = null, string? SourceSubTypeId = null, string? SourceId = null,
+    TimeSpan? SyncInterval = null, TimeSpan? FullSyncInterval = null);
 
 /// <summary>A connection and the verdict of its latest probe.</summary>
 public sealed record ConnectionWithVerdict(Connection Connection, ConnectionVerdict Verdict);
@@ -142,6 +143,9 @@ public sealed class ConnectionService(PasserelleDbContext db, SmartRecruitersCli
         Set("sourceTypeId", settings.SourceTypeId, connection.SourceTypeId ?? "", v => connection.SourceTypeId = v.Length == 0 ? null : v);
         Set("sourceSubTypeId", settings.SourceSubTypeId, connection.SourceSubTypeId ?? "", v => connection.SourceSubTypeId = v.Length == 0 ? null : v);
         Set("sourceId", settings.SourceId, connection.SourceId ?? "", v => connection.SourceId = v.Length == 0 ? null : v);
+        // TimeSpan.Zero clears an override (back to the Sync section's default).
+        Set("syncInterval", settings.SyncInterval, connection.SyncInterval ?? TimeSpan.Zero, v => connection.SyncInterval = v == TimeSpan.Zero ? null : v);
+        Set("fullSyncInterval", settings.FullSyncInterval, connection.FullSyncInterval ?? TimeSpan.Zero, v => connection.FullSyncInterval = v == TimeSpan.Zero ? null : v);
         if (settings.Tags is { } tags && !tags.SequenceEqual(connection.Tags))
         {
             connection.Tags = [.. tags];

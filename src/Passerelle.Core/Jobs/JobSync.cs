@@ -22,7 +22,57 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
     /// <summary>Transient failures for this long make the connection NeedsAttention(Unreachable). Default 1 h.</summary>
     public TimeSpan UnreachableAfter { get; init; } = TimeSpan.FromHours(1);
 
-    public async Task<SyncRun?> RunOnceAsync(ConnectionId id, SyncKind kind, CancellationToken cancellationToken = default)
+    /// <summary>The node running this sync, recorded on its run (the lane sets it).</summary>
+    public string? Node { get; set; }
+
+    /// <summary>Runs a sync now (the lanes' schedule, and tests).</summary>
+    public Task<SyncRun?> RunOnceAsync(ConnectionId id, SyncKind kind, CancellationToken cancellationToken = default) =>
+        RunAsync(id, kind, queued: null, cancellationToken);
+
+    /// <summary>
+    /// Runs a queued run ("sync now"), if it is still queued: claimed by a conditional update, so that of two
+    /// activations of a lane (a brief overlap during a failover) only one runs it. Null when somebody else has it.
+    /// </summary>
+    public async Task<SyncRun?> RunQueuedAsync(Guid runId, CancellationToken cancellationToken = default)
+    {
+        var claimed = await db.SyncRuns.Where(r => r.Id == runId && r.State == SyncRunState.Queued)
+            .ExecuteUpdateAsync(set => set.SetProperty(r => r.State, SyncRunState.Running).SetProperty(r => r.StartedAt, time.GetUtcNow()), cancellationToken);
+        if (claimed == 0)
+        {
+            return null;
+        }
+
+        var run = await db.SyncRuns.SingleAsync(r => r.Id == runId, cancellationToken);
+        return await RunAsync(run.ConnectionId, run.Kind, run, cancellationToken);
+    }
+
+    /// <summary>
+    /// Queues a "sync now" and returns its run, or the run already queued for this connection (asking twice
+    /// does not sync twice). The lane runs it.
+    /// </summary>
+    public async Task<SyncRun> QueueAsync(ConnectionId id, SyncKind kind, string trigger, CancellationToken cancellationToken = default)
+    {
+        var waiting = await db.SyncRuns.Where(r => r.ConnectionId == id && r.State == SyncRunState.Queued).OrderBy(r => r.RequestedAt).FirstOrDefaultAsync(cancellationToken);
+        if (waiting is not null)
+        {
+            // A full sync asked while an incremental one waits widens it: one run, the larger scope.
+            if (kind == SyncKind.Full && waiting.Kind != SyncKind.Full)
+            {
+                waiting.Kind = SyncKind.Full;
+                await db.SaveChangesAsync(cancellationToken);
+            }
+
+            return waiting;
+        }
+
+        var now = time.GetUtcNow();
+        var run = new SyncRun { ConnectionId = id, Kind = kind, State = SyncRunState.Queued, Trigger = Cap(trigger, 200)!, RequestedAt = now, StartedAt = now };
+        db.SyncRuns.Add(run);
+        await db.SaveChangesAsync(cancellationToken);
+        return run;
+    }
+
+    private async Task<SyncRun?> RunAsync(ConnectionId id, SyncKind kind, SyncRun? queued, CancellationToken cancellationToken)
     {
         var connection = await db.Connections.SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
         // A connection waiting for a person (credential refused, scope missing, API off, wrong company) is not called
@@ -30,10 +80,23 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
         if (connection?.ProtectedSecret is null || connection.Status == ConnectionStatus.Disconnected
             || connection is { Status: ConnectionStatus.NeedsAttention, AttentionReason: not Connections.AttentionReason.Unreachable })
         {
+            if (queued is not null)
+            {
+                queued.State = SyncRunState.Finished;
+                queued.FinishedAt = time.GetUtcNow();
+                queued.Error = connection is null ? "The connection no longer exists."
+                    : $"Not run: the connection is {connection.Status}{(connection.AttentionReason is { } reason ? $" ({reason})" : "")}; fix it and sync again.";
+                await db.SaveChangesAsync(cancellationToken);
+            }
+
             return null;
         }
 
-        var run = new SyncRun { ConnectionId = id, Kind = kind, StartedAt = time.GetUtcNow() };
+        var started = time.GetUtcNow();
+        var run = queued ?? new SyncRun { ConnectionId = id, Kind = kind, RequestedAt = started, StartedAt = started };
+        run.State = SyncRunState.Running;
+        run.StartedAt = started;
+        run.Node = Node;
         var credential = new SrCredential(id.ToString(), new Uri(connection.BaseUrl), connection.ClientId,
             new InMemorySecret(secrets.Unprotect(connection.ProtectedSecret, id.ToString())));
         var offers = await db.JobOffers.Where(o => o.ConnectionId == id).ToDictionaryAsync(o => o.SrJobId, cancellationToken);
@@ -41,6 +104,9 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
 
         var listing = sr.ListJobsAsync(credential, new JobQuery { UpdatedAfter = updatedAfter });
         var seen = new HashSet<string>(StringComparer.Ordinal);
+
+        // Events are written once the offers are final (postings linked), each offer at most once per run.
+        var changes = new Dictionary<JobOffer, string>(ReferenceEqualityComparer.Instance);
         var newestUpdate = connection.SyncWatermark;
         await foreach (var summary in listing.WithCancellation(cancellationToken))
         {
@@ -79,7 +145,7 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
             }
 
             Apply(existing, details.Value, run.StartedAt);
-            Event(existing, isNew ? EventTypes.JobCreated : EventTypes.JobUpdated, run.StartedAt);
+            changes[existing] = isNew ? EventTypes.JobCreated : EventTypes.JobUpdated;
         }
 
         run.Pages = listing.Pages;
@@ -109,17 +175,73 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
                         offer.IsClosed = true;
                         offer.ClosedAt = run.StartedAt;
                         run.Closed++;
-                        Event(offer, EventTypes.JobClosed, run.StartedAt);
+                        changes[offer] = EventTypes.JobClosed;
                     }
                 }
             }
         }
 
+        if (listing.IsComplete && (kind == SyncKind.Full || run.Created + run.Updated > 0))
+        {
+            await LinkPostingsAsync(connection, offers.Values, run, changes, cancellationToken);
+        }
+
+        foreach (var (offer, type) in changes)
+        {
+            Event(offer, type, run.StartedAt);
+        }
+
         UpdateHealth(connection, listing.Failure, run);
         run.FinishedAt = time.GetUtcNow();
-        db.SyncRuns.Add(run);
+        run.State = SyncRunState.Finished;
+        if (queued is null)
+        {
+            db.SyncRuns.Add(run);
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         return run;
+    }
+
+    /// <summary>
+    /// Links each open offer to its public postings (SR publishes a job once per language, each posting carrying
+    /// the job's <c>refNumber</c>). The Posting API is public, so this costs nothing of the credential's budget.
+    /// An offer whose postings changed is an updated offer.
+    /// </summary>
+    private async Task LinkPostingsAsync(Connection connection, IEnumerable<JobOffer> offers, SyncRun run, Dictionary<JobOffer, string> changes, CancellationToken cancellationToken)
+    {
+        var postings = await sr.ListPostingsAsync(new Uri(connection.BaseUrl), connection.CompanyIdentifier, cancellationToken);
+        run.PostingCalls += postings.Attempts;
+        if (!postings.IsSuccess)
+        {
+            run.Error ??= $"Public postings could not be read (links kept as they were): {postings.Detail}";
+            return;
+        }
+
+        var byReference = postings.Value.Where(p => !string.IsNullOrEmpty(p.RefNumber))
+            .ToLookup(p => p.RefNumber!, StringComparer.Ordinal);
+        foreach (var offer in offers.Where(o => !o.IsClosed))
+        {
+            var linked = offer.RefNumber is { } reference
+                ? byReference[reference].OrderBy(p => p.Language?.Code, StringComparer.Ordinal).ThenBy(p => p.Id, StringComparer.Ordinal)
+                    .Select(p => new PublicPosting
+                    {
+                        PostingId = p.Id,
+                        Language = p.Language?.Code,
+                        Url = $"https://jobs.smartrecruiters.com/{Uri.EscapeDataString(connection.CompanyIdentifier)}/{Uri.EscapeDataString(p.Id)}",
+                    }).ToList()
+                : [];
+            if (linked.Select(p => (p.PostingId, p.Language)).SequenceEqual(offer.Postings.Select(p => (p.PostingId, p.Language))))
+            {
+                continue;
+            }
+
+            offer.Postings = linked;
+            if (changes.TryAdd(offer, EventTypes.JobUpdated))
+            {
+                run.Updated++;
+            }
+        }
     }
 
     /// <summary>
@@ -205,8 +327,12 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
     /// <summary>Queued in the same SaveChanges as the change itself: both are stored, or neither.</summary>
     private void Event(JobOffer offer, string type, DateTimeOffset at) =>
         db.OutboxEvents.Add(OutboxEvent.Create(offer.ConnectionId, type,
-            new JobEventPayload(offer.ConnectionId.Value, offer.SrJobId, offer.Title, offer.RefNumber, offer.Status, offer.PostingStatus, offer.SrUpdatedOn),
+            new JobEventPayload(offer.ConnectionId.Value, offer.SrJobId, offer.Title, offer.RefNumber, offer.Status, offer.PostingStatus, offer.SrUpdatedOn,
+                offer.IsClosed, [.. offer.Postings.Select(p => new PostingRef(p.PostingId, p.Language, p.Url))]),
             at, EventJsonContext.Default.JobEventPayload));
+
+    private static AdSection? Section(SrAdSection? section) =>
+        section is null ? null : new AdSection { Title = Cap(section.Title, 500), Html = section.Text is { } html ? JobAdHtml.Sanitize(html) : null };
 
     private static void Apply(JobOffer offer, JobDetails job, DateTimeOffset now)
     {
@@ -229,6 +355,15 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
         offer.SrCreatedOn = job.CreatedOn;
         offer.SrUpdatedOn = job.UpdatedOn;
         offer.RawJson = WithoutPeople(job.RawJson);
+        offer.AdSections = job.JobAd?.Sections is { } sections
+            ? new JobAdSections
+            {
+                CompanyDescription = Section(sections.CompanyDescription),
+                JobDescription = Section(sections.JobDescription),
+                Qualifications = Section(sections.Qualifications),
+                AdditionalInformation = Section(sections.AdditionalInformation),
+            }
+            : null;
         offer.IsClosed = false;
         offer.ClosedAt = null;
         offer.MissingListings = 0;

@@ -16,6 +16,8 @@ public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(
     public DbSet<Jobs.JobOffer> JobOffers => Set<Jobs.JobOffer>();
     public DbSet<Jobs.SyncRun> SyncRuns => Set<Jobs.SyncRun>();
     public DbSet<Webhooks.OutboxEvent> OutboxEvents => Set<Webhooks.OutboxEvent>();
+    public DbSet<Webhooks.WebhookSubscription> WebhookSubscriptions => Set<Webhooks.WebhookSubscription>();
+    public DbSet<Webhooks.WebhookDelivery> WebhookDeliveries => Set<Webhooks.WebhookDelivery>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -24,6 +26,8 @@ public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(
         configurationBuilder.Properties<AttentionReason>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<ApiClients.ApiRole>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<Jobs.SyncKind>().HaveConversion<string>().HaveMaxLength(32);
+        configurationBuilder.Properties<Jobs.SyncRunState>().HaveConversion<string>().HaveMaxLength(32);
+        configurationBuilder.Properties<Webhooks.DeliveryStatus>().HaveConversion<string>().HaveMaxLength(32);
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -52,6 +56,39 @@ public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(
             offer.Property(o => o.CompensationMin).HasPrecision(18, 2);
             offer.Property(o => o.CompensationMax).HasPrecision(18, 2);
             offer.HasOne<Connection>().WithMany().HasForeignKey(o => o.ConnectionId).OnDelete(DeleteBehavior.Cascade);
+
+            // Read and written whole with the offer; JSON columns keep them in the offer's row on both providers.
+            offer.OwnsMany(o => o.Postings, postings => postings.ToJson());
+            offer.OwnsOne(o => o.AdSections, sections =>
+            {
+                sections.ToJson();
+                sections.OwnsOne(s => s.CompanyDescription);
+                sections.OwnsOne(s => s.JobDescription);
+                sections.OwnsOne(s => s.Qualifications);
+                sections.OwnsOne(s => s.AdditionalInformation);
+            });
+        });
+        modelBuilder.Entity<Webhooks.WebhookSubscription>(subscription =>
+        {
+            subscription.ToTable("WebhookSubscriptions");
+            subscription.HasKey(s => s.Id);
+            subscription.Property(s => s.Url).HasMaxLength(2000);
+            subscription.Property(s => s.Description).HasMaxLength(500);
+            subscription.Property(s => s.ProtectedSecret).HasMaxLength(4000);
+            subscription.Property(s => s.CreatedBy).HasMaxLength(200);
+            subscription.Property(s => s.Version).IsConcurrencyToken();
+        });
+        modelBuilder.Entity<Webhooks.WebhookDelivery>(delivery =>
+        {
+            delivery.ToTable("WebhookDeliveries");
+            delivery.HasKey(d => d.Id);
+            delivery.Property(d => d.EventType).HasMaxLength(64);
+            delivery.Property(d => d.LastError).HasMaxLength(1000);
+            delivery.HasIndex(d => new { d.Status, d.NextAttemptAt });
+            delivery.HasIndex(d => new { d.SubscriptionId, d.CreatedAt });
+            delivery.HasIndex(d => new { d.SubscriptionId, d.EventId });
+            delivery.HasOne<Webhooks.WebhookSubscription>().WithMany().HasForeignKey(d => d.SubscriptionId).OnDelete(DeleteBehavior.Cascade);
+            delivery.HasOne<Webhooks.OutboxEvent>().WithMany().HasForeignKey(d => d.EventId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<Webhooks.OutboxEvent>(outbox =>
         {
@@ -66,6 +103,9 @@ public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(
             run.ToTable("SyncRuns");
             run.HasKey(r => r.Id);
             run.HasIndex(r => new { r.ConnectionId, r.StartedAt });
+            run.HasIndex(r => new { r.ConnectionId, r.State });
+            run.Property(r => r.Trigger).HasMaxLength(200);
+            run.Property(r => r.Node).HasMaxLength(200);
             run.Property(r => r.Error).HasMaxLength(2000);
             run.HasOne<Connection>().WithMany().HasForeignKey(r => r.ConnectionId).OnDelete(DeleteBehavior.Cascade);
         });

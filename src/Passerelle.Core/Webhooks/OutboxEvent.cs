@@ -40,7 +40,12 @@ public static class EventTypes
     public const string ConnectionHealthChanged = "connection.health_changed";
 }
 
-public sealed record JobEventPayload(Guid ConnectionId, string JobId, string? Title, string? RefNumber, string? Status, string? PostingStatus, DateTimeOffset? UpdatedOn);
+public sealed record JobEventPayload(
+    Guid ConnectionId, string JobId, string? Title, string? RefNumber, string? Status, string? PostingStatus, DateTimeOffset? UpdatedOn,
+    bool Closed, IReadOnlyList<PostingRef> Postings);
+
+/// <summary>A public posting of the job: its id, language and public page.</summary>
+public sealed record PostingRef(string PostingId, string? Language, string? Url);
 
 public sealed record HealthEventPayload(Guid ConnectionId, string Status, string? Reason, string? Detail);
 

@@ -30,7 +30,8 @@ public sealed record DisconnectRequest(string? Reason);
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record UpdateConnectionRequest(
     string? DisplayName = null, string? CustomerName = null, List<string>? Tags = null,
-    string? SourceTypeId = null, string? SourceSubTypeId = null, string? SourceId = null);
+    string? SourceTypeId = null, string? SourceSubTypeId = null, string? SourceId = null,
+    TimeSpan? SyncInterval = null, TimeSpan? FullSyncInterval = null);
 
 public sealed record FindingView(string Code, string Problem, string Remedy);
 
@@ -41,7 +42,8 @@ public sealed record ConnectionView(
     Guid Id, string DisplayName, string CustomerName, string CompanyIdentifier, string ClientId, string BaseUrl, string Status,
     string? AttentionReason, string? AttentionDetail, DateTimeOffset? LastProbedAt, IReadOnlyList<string> Tags,
     string? SourceTypeId, string? SourceSubTypeId, string? SourceId, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset UpdatedAt,
-    string UpdatedBy, bool HasSecret, StoredProbe? LastProbe, VerdictView? Verdict)
+    string UpdatedBy, bool HasSecret, StoredProbe? LastProbe, VerdictView? Verdict,
+    TimeSpan? SyncInterval = null, TimeSpan? FullSyncInterval = null, DateTimeOffset? SyncWatermark = null)
 {
     private static readonly System.Text.Json.JsonSerializerOptions StoredProbeJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
@@ -52,7 +54,8 @@ public sealed record ConnectionView(
         c.LastProbeJson is null ? null : System.Text.Json.JsonSerializer.Deserialize<StoredProbe>(c.LastProbeJson, StoredProbeJson),
         verdict is null ? null : new VerdictView(verdict.Status.ToString(), verdict.Reason?.ToString(),
             [.. verdict.Problems.Select(p => new FindingView(p.Code, p.Problem, p.Remedy))],
-            [.. verdict.Warnings.Select(w => new FindingView(w.Code, w.Problem, w.Remedy))], verdict.ProbedAt));
+            [.. verdict.Warnings.Select(w => new FindingView(w.Code, w.Problem, w.Remedy))], verdict.ProbedAt),
+        c.SyncInterval, c.FullSyncInterval, c.SyncWatermark);
 }
 
 public sealed record RotationView(bool Applied, string Detail, ConnectionView Connection);
@@ -148,6 +151,17 @@ internal static partial class ConnectionEndpoints
             }
         }
 
+        // Zero clears the override; otherwise at least a minute, so that one connection cannot monopolise its lane's budget.
+        if (request.SyncInterval is { } interval && interval != TimeSpan.Zero && (interval < TimeSpan.FromMinutes(1) || interval > TimeSpan.FromDays(1)))
+        {
+            errors["syncInterval"] = ["Between \"00:01:00\" (a minute) and \"1.00:00:00\" (a day), or \"00:00:00\" for the default (Sync:Interval)."];
+        }
+
+        if (request.FullSyncInterval is { } full && full != TimeSpan.Zero && (full < TimeSpan.FromMinutes(5) || full > TimeSpan.FromDays(7)))
+        {
+            errors["fullSyncInterval"] = ["Between \"00:05:00\" and \"7.00:00:00\", or \"00:00:00\" for the default (Sync:FullInterval)."];
+        }
+
         if (request.Tags is { } tags && (tags.Count > 20 || tags.Any(t => string.IsNullOrWhiteSpace(t) || t.Length > 100)))
         {
             errors["tags"] = ["At most 20 tags of 1 to 100 characters."];
@@ -169,7 +183,8 @@ internal static partial class ConnectionEndpoints
         }
 
         var updated = await connections.UpdateSettingsAsync(new ConnectionId(id),
-            new ConnectionSettings(request.DisplayName, request.CustomerName, request.Tags, request.SourceTypeId, request.SourceSubTypeId, request.SourceId),
+            new ConnectionSettings(request.DisplayName, request.CustomerName, request.Tags, request.SourceTypeId, request.SourceSubTypeId, request.SourceId,
+                request.SyncInterval, request.FullSyncInterval),
             Actor(user), cancellationToken);
         return updated is null ? Problems.NotFound("connection") : TypedResults.Ok(ConnectionView.From(updated));
     }

@@ -120,6 +120,9 @@ namespace Passerelle.Core.Persistence.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<TimeSpan?>("FullSyncInterval")
+                        .HasColumnType("interval");
+
                     b.Property<string>("LastProbeJson")
                         .HasColumnType("text");
 
@@ -146,6 +149,9 @@ namespace Passerelle.Core.Persistence.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<TimeSpan?>("SyncInterval")
+                        .HasColumnType("interval");
 
                     b.Property<DateTimeOffset?>("SyncWatermark")
                         .HasColumnType("timestamp with time zone");
@@ -344,8 +350,18 @@ namespace Passerelle.Core.Persistence.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("Node")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<int>("Pages")
                         .HasColumnType("integer");
+
+                    b.Property<int>("PostingCalls")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("RequestedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<int>("SrCalls")
                         .HasColumnType("integer");
@@ -353,12 +369,24 @@ namespace Passerelle.Core.Persistence.Migrations.Postgres
                     b.Property<DateTimeOffset>("StartedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<int>("Updated")
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
 
                     b.HasIndex("ConnectionId", "StartedAt");
+
+                    b.HasIndex("ConnectionId", "State");
 
                     b.ToTable("SyncRuns", (string)null);
                 });
@@ -396,6 +424,126 @@ namespace Passerelle.Core.Persistence.Migrations.Postgres
                     b.ToTable("OutboxEvents", (string)null);
                 });
 
+            modelBuilder.Entity("Passerelle.Core.Webhooks.WebhookDelivery", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("ConnectionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("DeliveredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("EventId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset?>("LastAttemptAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("LastDurationMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<int?>("LastStatusCode")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("ReplayOf")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<Guid>("SubscriptionId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EventId");
+
+                    b.HasIndex("Status", "NextAttemptAt");
+
+                    b.HasIndex("SubscriptionId", "CreatedAt");
+
+                    b.HasIndex("SubscriptionId", "EventId");
+
+                    b.ToTable("WebhookDeliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Passerelle.Core.Webhooks.WebhookSubscription", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.PrimitiveCollection<List<Guid>>("ConnectionIds")
+                        .IsRequired()
+                        .HasColumnType("uuid[]");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.PrimitiveCollection<List<string>>("EventTypes")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<bool>("IsPaused")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("ProtectedSecret")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("WebhookSubscriptions", (string)null);
+                });
+
             modelBuilder.Entity("Passerelle.Core.Connections.ConnectionAudit", b =>
                 {
                     b.HasOne("Passerelle.Core.Connections.Connection", null)
@@ -412,6 +560,124 @@ namespace Passerelle.Core.Persistence.Migrations.Postgres
                         .HasForeignKey("ConnectionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.OwnsOne("Passerelle.Core.Jobs.JobAdSections", "AdSections", b1 =>
+                        {
+                            b1.Property<Guid>("JobOfferId");
+
+                            b1.HasKey("JobOfferId");
+
+                            b1.ToTable("JobOffers");
+
+                            b1
+                                .ToJson("AdSections")
+                                .HasColumnType("jsonb");
+
+                            b1.WithOwner()
+                                .HasForeignKey("JobOfferId");
+
+                            b1.OwnsOne("Passerelle.Core.Jobs.AdSection", "AdditionalInformation", b2 =>
+                                {
+                                    b2.Property<Guid>("JobAdSectionsJobOfferId");
+
+                                    b2.Property<string>("Html");
+
+                                    b2.Property<string>("Title");
+
+                                    b2.HasKey("JobAdSectionsJobOfferId");
+
+                                    b2.ToTable("JobOffers");
+
+                                    b2.WithOwner()
+                                        .HasForeignKey("JobAdSectionsJobOfferId");
+                                });
+
+                            b1.OwnsOne("Passerelle.Core.Jobs.AdSection", "CompanyDescription", b2 =>
+                                {
+                                    b2.Property<Guid>("JobAdSectionsJobOfferId");
+
+                                    b2.Property<string>("Html");
+
+                                    b2.Property<string>("Title");
+
+                                    b2.HasKey("JobAdSectionsJobOfferId");
+
+                                    b2.ToTable("JobOffers");
+
+                                    b2.WithOwner()
+                                        .HasForeignKey("JobAdSectionsJobOfferId");
+                                });
+
+                            b1.OwnsOne("Passerelle.Core.Jobs.AdSection", "JobDescription", b2 =>
+                                {
+                                    b2.Property<Guid>("JobAdSectionsJobOfferId");
+
+                                    b2.Property<string>("Html");
+
+                                    b2.Property<string>("Title");
+
+                                    b2.HasKey("JobAdSectionsJobOfferId");
+
+                                    b2.ToTable("JobOffers");
+
+                                    b2.WithOwner()
+                                        .HasForeignKey("JobAdSectionsJobOfferId");
+                                });
+
+                            b1.OwnsOne("Passerelle.Core.Jobs.AdSection", "Qualifications", b2 =>
+                                {
+                                    b2.Property<Guid>("JobAdSectionsJobOfferId");
+
+                                    b2.Property<string>("Html");
+
+                                    b2.Property<string>("Title");
+
+                                    b2.HasKey("JobAdSectionsJobOfferId");
+
+                                    b2.ToTable("JobOffers");
+
+                                    b2.WithOwner()
+                                        .HasForeignKey("JobAdSectionsJobOfferId");
+                                });
+
+                            b1.Navigation("AdditionalInformation");
+
+                            b1.Navigation("CompanyDescription");
+
+                            b1.Navigation("JobDescription");
+
+                            b1.Navigation("Qualifications");
+                        });
+
+                    b.OwnsMany("Passerelle.Core.Jobs.PublicPosting", "Postings", b1 =>
+                        {
+                            b1.Property<Guid>("JobOfferId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAdd();
+
+                            b1.Property<string>("Language");
+
+                            b1.Property<string>("PostingId")
+                                .IsRequired();
+
+                            b1.Property<string>("Url");
+
+                            b1.HasKey("JobOfferId", "__synthesizedOrdinal");
+
+                            b1.ToTable("JobOffers");
+
+                            b1
+                                .ToJson("Postings")
+                                .HasColumnType("jsonb");
+
+                            b1.WithOwner()
+                                .HasForeignKey("JobOfferId");
+                        });
+
+                    b.Navigation("AdSections");
+
+                    b.Navigation("Postings");
                 });
 
             modelBuilder.Entity("Passerelle.Core.Jobs.SyncRun", b =>
@@ -428,6 +694,21 @@ namespace Passerelle.Core.Persistence.Migrations.Postgres
                     b.HasOne("Passerelle.Core.Connections.Connection", null)
                         .WithMany()
                         .HasForeignKey("ConnectionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Passerelle.Core.Webhooks.WebhookDelivery", b =>
+                {
+                    b.HasOne("Passerelle.Core.Webhooks.OutboxEvent", null)
+                        .WithMany()
+                        .HasForeignKey("EventId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Passerelle.Core.Webhooks.WebhookSubscription", null)
+                        .WithMany()
+                        .HasForeignKey("SubscriptionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

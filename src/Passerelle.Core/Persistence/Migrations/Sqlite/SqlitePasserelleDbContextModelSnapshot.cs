@@ -114,6 +114,9 @@ namespace Passerelle.Core.Persistence.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<TimeSpan?>("FullSyncInterval")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("LastProbeJson")
                         .HasColumnType("TEXT");
 
@@ -139,6 +142,9 @@ namespace Passerelle.Core.Persistence.Migrations.Sqlite
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<TimeSpan?>("SyncInterval")
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("SyncWatermark")
@@ -336,7 +342,17 @@ namespace Passerelle.Core.Persistence.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Node")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Pages")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("PostingCalls")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RequestedAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("SrCalls")
@@ -345,12 +361,24 @@ namespace Passerelle.Core.Persistence.Migrations.Sqlite
                     b.Property<long>("StartedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Updated")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
                     b.HasIndex("ConnectionId", "StartedAt");
+
+                    b.HasIndex("ConnectionId", "State");
 
                     b.ToTable("SyncRuns", (string)null);
                 });
@@ -388,6 +416,126 @@ namespace Passerelle.Core.Persistence.Migrations.Sqlite
                     b.ToTable("OutboxEvents", (string)null);
                 });
 
+            modelBuilder.Entity("Passerelle.Core.Webhooks.WebhookDelivery", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ConnectionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DeliveredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("EventId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastAttemptAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastDurationMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("LastStatusCode")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LeaseUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("NextAttemptAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ReplayOf")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SubscriptionId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EventId");
+
+                    b.HasIndex("Status", "NextAttemptAt");
+
+                    b.HasIndex("SubscriptionId", "CreatedAt");
+
+                    b.HasIndex("SubscriptionId", "EventId");
+
+                    b.ToTable("WebhookDeliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Passerelle.Core.Webhooks.WebhookSubscription", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("ConnectionIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("EventTypes")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IsPaused")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ProtectedSecret")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("WebhookSubscriptions", (string)null);
+                });
+
             modelBuilder.Entity("Passerelle.Core.Connections.ConnectionAudit", b =>
                 {
                     b.HasOne("Passerelle.Core.Connections.Connection", null)
@@ -404,6 +552,124 @@ namespace Passerelle.Core.Persistence.Migrations.Sqlite
                         .HasForeignKey("ConnectionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.OwnsOne("Passerelle.Core.Jobs.JobAdSections", "AdSections", b1 =>
+                        {
+                            b1.Property<Guid>("JobOfferId");
+
+                            b1.HasKey("JobOfferId");
+
+                            b1.ToTable("JobOffers");
+
+                            b1
+                                .ToJson("AdSections")
+                                .HasColumnType("TEXT");
+
+                            b1.WithOwner()
+                                .HasForeignKey("JobOfferId");
+
+                            b1.OwnsOne("Passerelle.Core.Jobs.AdSection", "AdditionalInformation", b2 =>
+                                {
+                                    b2.Property<Guid>("JobAdSectionsJobOfferId");
+
+                                    b2.Property<string>("Html");
+
+                                    b2.Property<string>("Title");
+
+                                    b2.HasKey("JobAdSectionsJobOfferId");
+
+                                    b2.ToTable("JobOffers");
+
+                                    b2.WithOwner()
+                                        .HasForeignKey("JobAdSectionsJobOfferId");
+                                });
+
+                            b1.OwnsOne("Passerelle.Core.Jobs.AdSection", "CompanyDescription", b2 =>
+                                {
+                                    b2.Property<Guid>("JobAdSectionsJobOfferId");
+
+                                    b2.Property<string>("Html");
+
+                                    b2.Property<string>("Title");
+
+                                    b2.HasKey("JobAdSectionsJobOfferId");
+
+                                    b2.ToTable("JobOffers");
+
+                                    b2.WithOwner()
+                                        .HasForeignKey("JobAdSectionsJobOfferId");
+                                });
+
+                            b1.OwnsOne("Passerelle.Core.Jobs.AdSection", "JobDescription", b2 =>
+                                {
+                                    b2.Property<Guid>("JobAdSectionsJobOfferId");
+
+                                    b2.Property<string>("Html");
+
+                                    b2.Property<string>("Title");
+
+                                    b2.HasKey("JobAdSectionsJobOfferId");
+
+                                    b2.ToTable("JobOffers");
+
+                                    b2.WithOwner()
+                                        .HasForeignKey("JobAdSectionsJobOfferId");
+                                });
+
+                            b1.OwnsOne("Passerelle.Core.Jobs.AdSection", "Qualifications", b2 =>
+                                {
+                                    b2.Property<Guid>("JobAdSectionsJobOfferId");
+
+                                    b2.Property<string>("Html");
+
+                                    b2.Property<string>("Title");
+
+                                    b2.HasKey("JobAdSectionsJobOfferId");
+
+                                    b2.ToTable("JobOffers");
+
+                                    b2.WithOwner()
+                                        .HasForeignKey("JobAdSectionsJobOfferId");
+                                });
+
+                            b1.Navigation("AdditionalInformation");
+
+                            b1.Navigation("CompanyDescription");
+
+                            b1.Navigation("JobDescription");
+
+                            b1.Navigation("Qualifications");
+                        });
+
+                    b.OwnsMany("Passerelle.Core.Jobs.PublicPosting", "Postings", b1 =>
+                        {
+                            b1.Property<Guid>("JobOfferId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAddOrUpdate();
+
+                            b1.Property<string>("Language");
+
+                            b1.Property<string>("PostingId")
+                                .IsRequired();
+
+                            b1.Property<string>("Url");
+
+                            b1.HasKey("JobOfferId", "__synthesizedOrdinal");
+
+                            b1.ToTable("JobOffers");
+
+                            b1
+                                .ToJson("Postings")
+                                .HasColumnType("TEXT");
+
+                            b1.WithOwner()
+                                .HasForeignKey("JobOfferId");
+                        });
+
+                    b.Navigation("AdSections");
+
+                    b.Navigation("Postings");
                 });
 
             modelBuilder.Entity("Passerelle.Core.Jobs.SyncRun", b =>
@@ -420,6 +686,21 @@ namespace Passerelle.Core.Persistence.Migrations.Sqlite
                     b.HasOne("Passerelle.Core.Connections.Connection", null)
                         .WithMany()
                         .HasForeignKey("ConnectionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Passerelle.Core.Webhooks.WebhookDelivery", b =>
+                {
+                    b.HasOne("Passerelle.Core.Webhooks.OutboxEvent", null)
+                        .WithMany()
+                        .HasForeignKey("EventId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Passerelle.Core.Webhooks.WebhookSubscription", null)
+                        .WithMany()
+                        .HasForeignKey("SubscriptionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
