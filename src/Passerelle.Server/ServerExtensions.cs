@@ -10,6 +10,7 @@ using Passerelle.Server.ApiKeys;
 using Passerelle.Server.Auth;
 using Passerelle.Server.Connections;
 using Passerelle.Server.Jobs;
+using Passerelle.Server.Lanes;
 using Passerelle.SmartRecruiters;
 using Scalar.AspNetCore;
 
@@ -49,7 +50,7 @@ public static class ServerExtensions
         services.AddPasserelleSecrets(builder.Configuration);
         services.AddSmartRecruitersClient();
         services.AddScoped<ConnectionService>();
-        services.AddScoped<Core.Jobs.JobSync>();
+        builder.AddPasserelleCluster();
         services.AddOptions<ConnectionProbeOptions>().BindConfiguration("Connections")
             .Validate(o => o.ProbeInterval >= TimeSpan.FromMinutes(1) && o.ProbeInterval <= TimeSpan.FromDays(30),
                 "Connections:ProbeInterval must be between one minute and 30 days (e.g. \"1.00:00:00\" for a day).")

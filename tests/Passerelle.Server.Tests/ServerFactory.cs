@@ -20,11 +20,25 @@ public sealed class ServerFactory : WebApplicationFactory<PasserelleServer>
 
     public SandboxFactory Sandbox { get; } = new();
 
+    /// <summary>Settings applied after the defaults above (set before the first request or <c>Services</c> use).</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
+
     public Uri SandboxUrl => Sandbox.Server.BaseAddress;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Passerelle:DataDirectory", _dataDirectory.FullName);
+
+        // Each host its own silo ports (a silo refuses port 0). Lanes sync only on demand unless a test turns the
+        // schedule on, so that tests counting SR calls see only their own.
+        builder.UseSetting("Cluster:SiloPort", FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Cluster:GatewayPort", FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Sync:Scheduled", "false");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureTestServices(services =>
             services.AddHttpClient(SmartRecruitersClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => Sandbox.Server.CreateHandler()));
     }

@@ -18,8 +18,8 @@ public sealed class SyncOptions
     /// <summary>How often each node's supervisor wakes the lanes of active connections. Default 1 minute.</summary>
     public TimeSpan SupervisorInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Set to false to run no lanes on this node (e.g. a node that only serves the API). Default true.</summary>
-    public bool Enabled { get; set; } = true;
+    /// <summary>Set to false to sync only on demand (<c>POST /api/v1/connections/{id}/sync</c>), never on schedule. Default true.</summary>
+    public bool Scheduled { get; set; } = true;
 
     public const string Section = "Sync";
 

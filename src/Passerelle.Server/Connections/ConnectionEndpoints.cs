@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Passerelle.Core.Connections;
+using Passerelle.Core.Lanes;
 using Passerelle.Core.Persistence;
 using Passerelle.Server.Auth;
 using Passerelle.Server.Infrastructure;
@@ -93,7 +94,7 @@ internal static partial class ConnectionEndpoints
     }
 
     private static async Task<Results<Created<ConnectionView>, ProblemHttpResult>> CreateAsync(
-        CreateConnectionRequest request, ConnectionService connections, PasserelleDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken)
+        CreateConnectionRequest request, ConnectionService connections, PasserelleDbContext db, ILaneWaker lanes, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var errors = Validate(request);
         if (errors.Count > 0)
@@ -110,6 +111,8 @@ internal static partial class ConnectionEndpoints
 
         var created = await connections.CreateAsync(new ConnectionDraft(displayName, request.CustomerName!, request.CompanyIdentifier!, request.ClientId!,
             request.ClientSecret!.Trim(), new Uri(request.BaseUrl ?? ProductionBaseUrl), request.Tags, request.SourceTypeId, request.SourceSubTypeId, request.SourceId), Actor(user), cancellationToken);
+        // An active connection's first sync starts now, not at the supervisor's next round.
+        await lanes.NudgeAsync(created.Connection.Id);
         return TypedResults.Created($"/api/v1/connections/{created.Connection.Id}", ConnectionView.From(created.Connection, created.Verdict));
     }
 
@@ -189,16 +192,23 @@ internal static partial class ConnectionEndpoints
         return updated is null ? Problems.NotFound("connection") : TypedResults.Ok(ConnectionView.From(updated));
     }
 
-    private static async Task<Results<Ok<ConnectionView>, ProblemHttpResult>> TestAsync(Guid id, ConnectionService connections, ClaimsPrincipal user, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ConnectionView>, ProblemHttpResult>> TestAsync(
+        Guid id, ConnectionService connections, ILaneWaker lanes, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var tested = user.MayTouch(id) ? await connections.TestAsync(new ConnectionId(id), Actor(user), cancellationToken) : null;
+        if (tested is not null)
+        {
+            // A test that finds the connection fixed resumes its lane at once.
+            await lanes.NudgeAsync(tested.Connection.Id);
+        }
+
         return tested is null
             ? Problems.NotFound("active connection")
             : TypedResults.Ok(ConnectionView.From(tested.Connection, tested.Verdict));
     }
 
     private static async Task<Results<Ok<RotationView>, ProblemHttpResult>> RotateAsync(
-        Guid id, RotateSecretRequest request, ConnectionService connections, ClaimsPrincipal user, PasserelleDbContext db, CancellationToken cancellationToken)
+        Guid id, RotateSecretRequest request, ConnectionService connections, ClaimsPrincipal user, PasserelleDbContext db, ILaneWaker lanes, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.ClientSecret) || request.ClientSecret.Length > 500)
         {
@@ -209,6 +219,11 @@ internal static partial class ConnectionEndpoints
         if (rotated is null)
         {
             return Problems.NotFound("active connection");
+        }
+
+        if (rotated.Applied)
+        {
+            await lanes.NudgeAsync(new ConnectionId(id));
         }
 
         var connection = await db.Connections.AsNoTracking().SingleAsync(c => c.Id == new ConnectionId(id), cancellationToken);

@@ -16,20 +16,45 @@ public sealed record CompensationView(decimal? Min, decimal? Max, string? Curren
 public sealed record JobOfferView(
     string Id, string? Title, string? RefNumber, string? Status, string? PostingStatus, string? Department, string? City, string? CountryCode,
     string? EmploymentType, string? ExperienceLevel, string? Function, string? Industry, CompensationView? Compensation, string? Language,
-    string? ApplyUrl, DateTimeOffset? SrCreatedOn, DateTimeOffset? SrUpdatedOn, bool Closed, DateTimeOffset? ClosedAt, DateTimeOffset LastSyncedAt)
+    string? ApplyUrl, DateTimeOffset? SrCreatedOn, DateTimeOffset? SrUpdatedOn, bool Closed, DateTimeOffset? ClosedAt, DateTimeOffset LastSyncedAt,
+    IReadOnlyList<PostingView> Postings)
 {
     public static JobOfferView From(JobOffer o) => new(
         o.SrJobId, o.Title, o.RefNumber, o.Status, o.PostingStatus, o.Department, o.City, o.CountryCode, o.EmploymentType, o.ExperienceLevel,
         o.Function, o.Industry, o.CompensationMin is null && o.CompensationMax is null ? null : new CompensationView(o.CompensationMin, o.CompensationMax, o.CompensationCurrency),
-        o.Language, o.ApplyUrl, o.SrCreatedOn, o.SrUpdatedOn, o.IsClosed, o.ClosedAt, o.LastSyncedAt);
+        o.Language, o.ApplyUrl, o.SrCreatedOn, o.SrUpdatedOn, o.IsClosed, o.ClosedAt, o.LastSyncedAt,
+        [.. o.Postings.Select(p => new PostingView(p.PostingId, p.Language, p.Url))]);
 }
 
-public sealed record JobOfferDetailView(JobOfferView Job, System.Text.Json.JsonElement SmartRecruiters);
+/// <summary>A public posting of the job (one per language it is published in).</summary>
+public sealed record PostingView(string PostingId, string? Language, string? Url);
+
+/// <summary>A job ad section; <c>html</c> is already sanitised (formatting and links only) and safe to show as is.</summary>
+public sealed record AdSectionView(string? Title, string? Html);
+
+public sealed record AdSectionsView(AdSectionView? CompanyDescription, AdSectionView? JobDescription, AdSectionView? Qualifications, AdSectionView? AdditionalInformation)
+{
+    public static AdSectionsView? From(JobAdSections? s) => s is null ? null : new(View(s.CompanyDescription), View(s.JobDescription), View(s.Qualifications), View(s.AdditionalInformation));
+
+    private static AdSectionView? View(AdSection? section) => section is null ? null : new(section.Title, section.Html);
+}
+
+/// <summary>One job: the normalised fields, the ad's sections as sanitised HTML, and SR's own JSON (recruiter names removed).</summary>
+public sealed record JobOfferDetailView(JobOfferView Job, AdSectionsView? Ad, System.Text.Json.JsonElement SmartRecruiters);
 
 public sealed record JobPageView(IReadOnlyList<JobOfferView> Items, string? NextCursor);
 
-public sealed record SyncRunView(Guid Id, string Kind, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, bool Complete, int Pages, int SrCalls,
-    int Created, int Updated, int Closed, string? Error);
+/// <summary>A sync of a connection's jobs: <c>state</c> is <c>Queued</c>, <c>Running</c> or <c>Finished</c>.</summary>
+public sealed record SyncRunView(Guid Id, string Kind, string State, string Trigger, DateTimeOffset RequestedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
+    bool Complete, int Pages, int SrCalls, int PostingCalls, int Created, int Updated, int Closed, string? Error, string? Node)
+{
+    public static SyncRunView From(SyncRun r) => new(r.Id, r.Kind.ToString(), r.State.ToString(), r.Trigger, r.RequestedAt,
+        r.State == SyncRunState.Queued ? null : r.StartedAt, r.FinishedAt, r.Complete, r.Pages, r.SrCalls, r.PostingCalls, r.Created, r.Updated, r.Closed, r.Error, r.Node);
+}
+
+/// <summary>The body of "sync now": <c>incremental</c> (the default: jobs changed since the last sync) or <c>full</c>.</summary>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
+public sealed record SyncRequest(string? Kind = null);
 
 /// <summary>The synced jobs of a connection, for the platform (and admins).</summary>
 internal static class JobEndpoints
@@ -41,7 +66,65 @@ internal static class JobEndpoints
         var group = endpoints.MapGroup("/api/v1/connections/{id:guid}").RequireAuthorization(AuthPolicies.Platform).WithTags("Jobs");
         group.MapGet("/jobs", ListAsync).WithSummary("Synced job offers, oldest first, with cursor pagination.");
         group.MapGet("/jobs/{jobId}", GetAsync);
-        group.MapGet("/sync-runs", SyncRunsAsync).WithSummary("The latest syncs of this connection's jobs.");
+        group.MapGet("/sync-runs", SyncRunsAsync).WithSummary("The latest syncs of this connection's jobs, newest first.");
+        group.MapGet("/sync-runs/{runId:guid}", SyncRunAsync).WithSummary("One sync: poll it after asking for a sync.");
+        group.MapPost("/sync", SyncNowAsync)
+            .WithSummary("Sync this connection's jobs now: 202 with the queued run (or the one already queued).");
+    }
+
+    private static async Task<Results<Accepted<SyncRunView>, ProblemHttpResult>> SyncNowAsync(
+        Guid id, SyncRequest? request, PasserelleDbContext db, JobSync sync, Core.Lanes.ILaneWaker lanes, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        SyncKind kind;
+        switch (request?.Kind?.Trim().ToLowerInvariant())
+        {
+            case null or "" or "incremental":
+                kind = SyncKind.Incremental;
+                break;
+            case "full":
+                kind = SyncKind.Full;
+                break;
+            default:
+                return Problems.Validation(new Dictionary<string, string[]> { ["kind"] = ["\"incremental\" (the default) or \"full\"."] });
+        }
+
+        var connectionId = new ConnectionId(id);
+        var connection = user.MayTouch(id) ? await db.Connections.AsNoTracking().SingleOrDefaultAsync(c => c.Id == connectionId, cancellationToken) : null;
+        if (connection is null)
+        {
+            return Problems.NotFound("connection");
+        }
+
+        // Say now why nothing would happen, rather than queue a run that is sure to be skipped.
+        if (connection.Status == ConnectionStatus.Disconnected || connection.ProtectedSecret is null)
+        {
+            return Problems.Of(StatusCodes.Status409Conflict, "connection.disconnected", "This connection is disconnected: create a new connection to sync this customer's jobs again.");
+        }
+
+        if (connection.Status == ConnectionStatus.Pending)
+        {
+            return Problems.Of(StatusCodes.Status409Conflict, "connection.pending", "This connection has not been verified yet: test it (POST /api/v1/connections/{id}/test) first.");
+        }
+
+        if (connection is { Status: ConnectionStatus.NeedsAttention, AttentionReason: not AttentionReason.Unreachable })
+        {
+            return Problems.Of(StatusCodes.Status409Conflict, "connection.needs_attention",
+                $"This connection needs attention ({connection.AttentionReason}): {connection.AttentionDetail} Fix it (see GET /api/v1/connections/{id}), then sync.");
+        }
+
+        var run = await sync.QueueAsync(connectionId, kind, "api:" + (user.Identity?.Name ?? "unknown"), cancellationToken);
+        await lanes.NudgeAsync(connectionId);
+        return TypedResults.Accepted($"/api/v1/connections/{id}/sync-runs/{run.Id}", SyncRunView.From(run));
+    }
+
+    private static async Task<Results<Ok<SyncRunView>, ProblemHttpResult>> SyncRunAsync(
+        Guid id, Guid runId, PasserelleDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var connectionId = new ConnectionId(id);
+        var run = user.MayTouch(id)
+            ? await db.SyncRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId && r.ConnectionId == connectionId, cancellationToken)
+            : null;
+        return run is null ? Problems.NotFound("sync run") : TypedResults.Ok(SyncRunView.From(run));
     }
 
     private static async Task<Results<Ok<JobPageView>, ProblemHttpResult>> ListAsync(
@@ -127,7 +210,7 @@ internal static class JobEndpoints
             : null;
         return offer is null
             ? Problems.NotFound("job offer")
-            : TypedResults.Ok(new JobOfferDetailView(JobOfferView.From(offer), System.Text.Json.JsonDocument.Parse(offer.RawJson).RootElement.Clone()));
+            : TypedResults.Ok(new JobOfferDetailView(JobOfferView.From(offer), AdSectionsView.From(offer.AdSections), System.Text.Json.JsonDocument.Parse(offer.RawJson).RootElement.Clone()));
     }
 
     private static async Task<Results<Ok<List<SyncRunView>>, ProblemHttpResult>> SyncRunsAsync(
@@ -141,8 +224,7 @@ internal static class JobEndpoints
         var connectionId = new ConnectionId(id);
         var runs = await db.SyncRuns.AsNoTracking().Where(r => r.ConnectionId == connectionId)
             .OrderByDescending(r => r.Id).Take(50).ToListAsync(cancellationToken);
-        return TypedResults.Ok(runs.Select(r => new SyncRunView(r.Id, r.Kind.ToString(), r.StartedAt, r.FinishedAt, r.Complete, r.Pages, r.SrCalls,
-            r.Created, r.Updated, r.Closed, r.Error)).ToList());
+        return TypedResults.Ok(runs.Select(SyncRunView.From).ToList());
     }
 
     private static async Task<bool> VisibleAsync(Guid id, PasserelleDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken) =>

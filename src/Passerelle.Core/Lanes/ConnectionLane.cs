@@ -1,0 +1,235 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Passerelle.Core.Connections;
+using Passerelle.Core.Jobs;
+using Passerelle.Core.Persistence;
+
+namespace Passerelle.Core.Lanes;
+
+/// <summary>
+/// A connection's lane: it runs queued "sync now" requests first, then the schedule (a full reconcile every
+/// <see cref="SyncOptions.FullInterval"/>, an incremental sync every <see cref="SyncOptions.Interval"/>), one sync at
+/// a time. It is thin on purpose: the work is <see cref="JobSync"/>, testable without Orleans. The schedule is
+/// rebuilt from the recorded runs when the lane starts, so a lane that moves to another node carries on where
+/// it was.
+/// </summary>
+internal sealed partial class ConnectionLane(
+    IServiceScopeFactory scopes, IOptionsMonitor<SyncOptions> options, TimeProvider time, LaneRegistry registry, ILogger<ConnectionLane> logger)
+    : Grain, IConnectionLane
+{
+    private IGrainTimer? _timer;
+    private bool _nudged;
+    private bool _syncing;
+    private string? _pausedBecause;
+    private DateTimeOffset? _lastSyncAt;
+    private DateTimeOffset? _lastCompleteFullAt;
+    private DateTimeOffset? _lastFullAttemptAt;
+    private DateTimeOffset? _nextCheckAt;
+
+    private ConnectionId Id => new(this.GetPrimaryKey());
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PasserelleDbContext>();
+            var runs = db.SyncRuns.Where(r => r.ConnectionId == Id && r.State == SyncRunState.Finished);
+            _lastSyncAt = await runs.MaxAsync(r => (DateTimeOffset?)r.StartedAt, cancellationToken);
+            _lastCompleteFullAt = await runs.Where(r => r.Kind == SyncKind.Full && r.Complete).MaxAsync(r => (DateTimeOffset?)r.StartedAt, cancellationToken);
+            _lastFullAttemptAt = await runs.Where(r => r.Kind == SyncKind.Full).MaxAsync(r => (DateTimeOffset?)r.StartedAt, cancellationToken);
+        }
+
+        registry.Activated(Id);
+        Log.Activated(logger, Id.Value, RuntimeIdentity);
+
+        // Not interleaved: one tick at a time. KeepAlive: an idle lane waiting for its next sync is not collected.
+        _timer = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan, KeepAlive = true });
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        registry.Deactivated(Id);
+        Log.Deactivated(logger, Id.Value, reason.ReasonCode.ToString());
+        return Task.CompletedTask;
+    }
+
+    public Task WakeAsync() => Task.CompletedTask;
+
+    public Task NudgeAsync()
+    {
+        _nudged = true;
+        if (!_syncing)
+        {
+            _timer?.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<LaneState> GetStateAsync() =>
+        Task.FromResult(new LaneState(Id.Value, RuntimeIdentity, _syncing, _pausedBecause, _lastSyncAt, _lastCompleteFullAt, _nextCheckAt));
+
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        _nudged = false;
+        _syncing = true;
+        TimeSpan? wait;
+        try
+        {
+            wait = await RunDueAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // One connection's failure never stops its lane for good, nor anyone else's: try again a little later.
+            Log.TickFailed(logger, exception, Id.Value);
+            wait = Min(options.CurrentValue.SupervisorInterval, options.CurrentValue.Interval);
+        }
+        finally
+        {
+            _syncing = false;
+        }
+
+        if (wait is null)
+        {
+            _nextCheckAt = null;
+            _timer?.Dispose();
+            _timer = null;
+            this.DeactivateOnIdle();
+            return;
+        }
+
+        // A nudge that came during the tick is served now rather than at the next scheduled time.
+        var due = _nudged ? TimeSpan.Zero : wait.Value;
+        _nextCheckAt = time.GetUtcNow() + due;
+        _timer?.Change(due, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Runs what is due and says how long to wait before looking again; null when the lane should stop.</summary>
+    private async Task<TimeSpan?> RunDueAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.CurrentValue;
+        Connection? connection;
+        List<Guid> queued;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PasserelleDbContext>();
+            connection = await db.Connections.AsNoTracking().SingleOrDefaultAsync(c => c.Id == Id, cancellationToken);
+            queued = await db.SyncRuns.Where(r => r.ConnectionId == Id && r.State == SyncRunState.Queued)
+                .OrderBy(r => r.RequestedAt).Select(r => r.Id).ToListAsync(cancellationToken);
+        }
+
+        if (connection is null || connection.Status == ConnectionStatus.Disconnected)
+        {
+            // Runs asked for just before the disconnection get their answer ("not run") rather than waiting forever.
+            foreach (var runId in queued)
+            {
+                await SyncAsync(sync => sync.RunQueuedAsync(runId, cancellationToken));
+            }
+
+            return null;
+        }
+
+        foreach (var runId in queued)
+        {
+            Note(await SyncAsync(sync => sync.RunQueuedAsync(runId, cancellationToken)));
+        }
+
+        _pausedBecause = PausedBecause(connection);
+        if (_pausedBecause is not null)
+        {
+            // Nothing is asked of SR until a person fixes the connection; the fix nudges the lane, and the
+            // supervisor's periodic wake is the safety net.
+            return settings.SupervisorInterval;
+        }
+
+        if (!settings.Scheduled)
+        {
+            return settings.SupervisorInterval;
+        }
+
+        var interval = connection.SyncInterval ?? settings.Interval;
+        var fullInterval = connection.FullSyncInterval ?? settings.FullInterval;
+        var now = time.GetUtcNow();
+
+        // A full reconcile that did not complete (SR failing mid-listing) is tried again an incremental interval
+        // later, not hours later; until one completes, no job is closed.
+        DateTimeOffset NextFull() => _lastCompleteFullAt is { } complete && (_lastFullAttemptAt is null || _lastFullAttemptAt <= complete)
+            ? complete + fullInterval
+            : (_lastFullAttemptAt ?? now - interval) + interval;
+        DateTimeOffset NextIncremental() => (_lastSyncAt ?? now - interval) + interval;
+
+        if (now >= NextFull())
+        {
+            Note(await SyncAsync(sync => sync.RunOnceAsync(Id, SyncKind.Full, cancellationToken)));
+        }
+        else if (now >= NextIncremental())
+        {
+            Note(await SyncAsync(sync => sync.RunOnceAsync(Id, SyncKind.Incremental, cancellationToken)));
+        }
+
+        now = time.GetUtcNow();
+        var next = NextFull() < NextIncremental() ? NextFull() : NextIncremental();
+
+        // At least a second (a sync skipped for a reason the lane has not seen yet must not spin), and never later
+        // than the supervisor's period, so a changed interval is seen within it.
+        var wait = next - now;
+        return Min(wait < MinimumWait ? MinimumWait : wait, settings.SupervisorInterval);
+    }
+
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromSeconds(1);
+
+    private async Task<SyncRun?> SyncAsync(Func<JobSync, Task<SyncRun?>> run)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var sync = scope.ServiceProvider.GetRequiredService<JobSync>();
+        sync.Node = RuntimeIdentity;
+        return await run(sync);
+    }
+
+    private void Note(SyncRun? run)
+    {
+        if (run is null)
+        {
+            return;
+        }
+
+        _lastSyncAt = _lastSyncAt is { } last && last > run.StartedAt ? last : run.StartedAt;
+        if (run.Kind == SyncKind.Full)
+        {
+            _lastFullAttemptAt = run.StartedAt;
+            if (run.Complete)
+            {
+                _lastCompleteFullAt = run.StartedAt;
+            }
+        }
+
+        Log.Synced(logger, Id.Value, run.Id, run.Kind.ToString(), run.Complete, run.SrCalls, run.Created, run.Updated, run.Closed);
+    }
+
+    private static string? PausedBecause(Connection connection) => connection switch
+    {
+        { ProtectedSecret: null } => "The connection has no secret.",
+        { Status: ConnectionStatus.Pending } => "The connection has not been verified yet.",
+        { Status: ConnectionStatus.NeedsAttention, AttentionReason: not AttentionReason.Unreachable } => $"The connection needs attention ({connection.AttentionReason}).",
+        _ => null,
+    };
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Lane {ConnectionId} active on {Node}")]
+        public static partial void Activated(ILogger logger, Guid connectionId, string node);
+
+        [LoggerMessage(2, LogLevel.Debug, "Lane {ConnectionId} deactivated ({Reason})")]
+        public static partial void Deactivated(ILogger logger, Guid connectionId, string reason);
+
+        [LoggerMessage(3, LogLevel.Warning, "Lane {ConnectionId}: the sync failed; it is tried again shortly")]
+        public static partial void TickFailed(ILogger logger, Exception exception, Guid connectionId);
+
+        [LoggerMessage(4, LogLevel.Information, "Lane {ConnectionId}: {Kind} sync {RunId} complete={Complete}, {SrCalls} SR calls, {Created} created, {Updated} updated, {Closed} closed")]
+        public static partial void Synced(ILogger logger, Guid connectionId, Guid runId, string kind, bool complete, int srCalls, int created, int updated, int closed);
+    }
+}
