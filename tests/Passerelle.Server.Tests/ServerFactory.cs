@@ -16,9 +16,23 @@ namespace Passerelle.Server.Tests;
 /// </summary>
 public sealed class ServerFactory : WebApplicationFactory<PasserelleServer>
 {
-    private readonly DirectoryInfo _dataDirectory = Directory.CreateTempSubdirectory("passerelle-server-");
+    private readonly DirectoryInfo _dataDirectory;
+    private readonly bool _shared;
 
-    public SandboxFactory Sandbox { get; } = new();
+    public ServerFactory()
+        : this(Directory.CreateTempSubdirectory("passerelle-server-"), new SandboxFactory(), shared: false)
+    {
+    }
+
+    /// <summary>A node of a cluster: it shares the data directory (key ring) and the sandbox, which it does not dispose.</summary>
+    public ServerFactory(DirectoryInfo dataDirectory, SandboxFactory sandbox, bool shared = true)
+    {
+        _dataDirectory = dataDirectory;
+        Sandbox = sandbox;
+        _shared = shared;
+    }
+
+    public SandboxFactory Sandbox { get; }
 
     /// <summary>Settings applied after the defaults above (set before the first request or <c>Services</c> use).</summary>
     public Dictionary<string, string?> Settings { get; } = [];
@@ -68,6 +82,11 @@ public sealed class ServerFactory : WebApplicationFactory<PasserelleServer>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        if (_shared)
+        {
+            return;
+        }
+
         await Sandbox.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         _dataDirectory.Delete(recursive: true);
