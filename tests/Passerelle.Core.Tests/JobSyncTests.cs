@@ -171,4 +171,69 @@ public sealed class JobSyncTests(SandboxFactory sandbox) : IClassFixture<Sandbox
         await using var check = _harness.Db();
         (await check.Connections.SingleAsync(c => c.Id == id)).Status.ShouldBe(ConnectionStatus.Active);
     }
+
+    [Fact]
+    public async Task Offers_know_their_public_postings_by_reference_and_keep_job_ad_html_safe()
+    {
+        var (tenant, id, _) = await ConnectedTenantAsync(0);
+        var published = (await tenant.AddJobAsync(new
+        {
+            title = "Magasinier (H/F)", refNumber = "MAZ-900", postingStatus = "PUBLIC", language = new { code = "fr" },
+            translations = new { en = new { title = "Storekeeper" } },
+            jobAd = new
+            {
+                sections = new
+                {
+                    jobDescription = new
+                    {
+                        title = "Le poste",
+                        text = "<p onclick=\"steal()\">Vous <strong>préparez</strong> les commandes.</p><script>alert(1)</script>"
+                            + "<a href=\"javascript:alert(1)\">x</a><a href=\"https://example.org/fiche\">fiche</a><iframe src=\"https://evil.example\"></iframe>",
+                    },
+                },
+            },
+        })).Str("id");
+        var internalJob = await tenant.AddJobIdAsync("Poste interne", postingStatus: "INTERNAL");
+
+        var run = await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Full);
+
+        run!.Complete.ShouldBeTrue();
+        run.PostingCalls.ShouldBeGreaterThan(0);
+        await using var db = _harness.Db();
+        var offer = await db.JobOffers.SingleAsync(o => o.ConnectionId == id && o.SrJobId == published);
+        offer.Postings.Select(p => p.Language).ShouldBe(["en", "fr"], "SR publishes a job once per language, all with its refNumber");
+        offer.Postings.Select(p => p.PostingId).Distinct().Count().ShouldBe(2);
+        offer.Postings.ShouldAllBe(p => p.Url!.StartsWith($"https://jobs.smartrecruiters.com/{tenant.Company}/"));
+        (await db.JobOffers.SingleAsync(o => o.ConnectionId == id && o.SrJobId == internalJob)).Postings.ShouldBeEmpty();
+
+        var html = offer.AdSections!.JobDescription!.Html!;
+        offer.AdSections.JobDescription.Title.ShouldBe("Le poste");
+        html.ShouldContain("<strong>préparez</strong>");
+        html.ShouldContain("href=\"https://example.org/fiche\"");
+        html.ShouldContain("rel=\"noopener noreferrer nofollow\"");
+        html.ShouldNotContain("script");
+        html.ShouldNotContain("onclick");
+        html.ShouldNotContain("javascript:");
+        html.ShouldNotContain("iframe");
+        var created = await db.OutboxEvents.SingleAsync(e => e.ConnectionId == id && e.Type == "job.created" && e.Payload.Contains(published));
+        created.Payload.ShouldContain("\"postings\":[{", customMessage: "the event carries the public postings, linked before it was written");
+    }
+
+    [Fact]
+    public async Task A_posting_that_appears_later_makes_the_offer_updated()
+    {
+        var (tenant, id, _) = await ConnectedTenantAsync(0);
+        var job = (await tenant.AddJobAsync(new { title = "Cariste", refNumber = "MAZ-901", postingStatus = "NOT_PUBLISHED" })).Str("id");
+        await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Full);
+
+        (await tenant.Http().PatchAsJsonAsync($"/_sandbox/jobs/{job}", new { postingStatus = "PUBLIC" })).EnsureSuccessStatusCode();
+        var run = await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Incremental);
+
+        run!.Updated.ShouldBe(1);
+        await using var db = _harness.Db();
+        var offer = await db.JobOffers.SingleAsync(o => o.ConnectionId == id && o.SrJobId == job);
+        offer.PostingStatus.ShouldBe("PUBLIC");
+        offer.Postings.ShouldNotBeEmpty();
+        (await db.OutboxEvents.CountAsync(e => e.ConnectionId == id && e.Type == "job.updated")).ShouldBe(1, "one event per changed offer per run");
+    }
 }

@@ -31,7 +31,7 @@ public sealed class ClusterTests
         var clusterId = "test-" + Guid.NewGuid().ToString("N")[..8];
         ServerFactory Node()
         {
-            var node = new ServerFactory(data, sandbox);
+            var node = ServerFactory.Node(data, sandbox);
             node.Settings["Database:Provider"] = "Postgres";
             node.Settings["ConnectionStrings:Passerelle"] = new NpgsqlConnectionStringBuilder(postgres) { Database = database }.ConnectionString;
             node.Settings["Cluster:Mode"] = "Redis";

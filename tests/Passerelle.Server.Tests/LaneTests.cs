@@ -171,6 +171,38 @@ public sealed class LaneTests(ServerFactory onDemand) : IClassFixture<ServerFact
         (await tenant.StatsAsync())["requests"]!.GetValue<long>().ShouldBeGreaterThan(callsWhenPaused);
     }
 
+    [Theory]
+    [InlineData("Cluster:Mode", "Redis", "Database:Provider is Sqlite")]
+    [InlineData("Cluster:SiloPort", "70000", "Cluster:SiloPort (70000)")]
+    [InlineData("Sync:Interval", "00:00:00", "Sync:Interval must be between 1 second and 1 day")]
+    [InlineData("Sync:FullInterval", "00:00:10", "Sync:FullInterval must be at least Sync:Interval")]
+    public async Task A_wrong_cluster_or_sync_setting_stops_the_start_with_a_sentence_saying_what_to_set(string key, string value, string expected)
+    {
+        await using var server = new ServerFactory();
+        server.Settings[key] = value;
+        server.Settings["Cluster:Redis"] = "127.0.0.1:1";
+
+        var failure = Should.Throw<Exception>(() => server.Services);
+
+        var messages = string.Join(" | ", Flatten(failure).Select(e => e.Message));
+        messages.ShouldContain(expected);
+    }
+
+    private static IEnumerable<Exception> Flatten(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            yield return e;
+            if (e is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions.SelectMany(Flatten))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+
     private static async Task<List<Core.Jobs.SyncRun>?> RunsAsync(ServerFactory server, ConnectionId id, Func<Core.Jobs.SyncRun, bool> wanted)
     {
         await using var scope = server.Services.CreateAsyncScope();

@@ -24,13 +24,15 @@ public sealed class ServerFactory : WebApplicationFactory<PasserelleServer>
     {
     }
 
-    /// <summary>A node of a cluster: it shares the data directory (key ring) and the sandbox, which it does not dispose.</summary>
-    public ServerFactory(DirectoryInfo dataDirectory, SandboxFactory sandbox, bool shared = true)
+    private ServerFactory(DirectoryInfo dataDirectory, SandboxFactory sandbox, bool shared)
     {
         _dataDirectory = dataDirectory;
         Sandbox = sandbox;
         _shared = shared;
     }
+
+    /// <summary>A node of a cluster: it shares the data directory (key ring) and the sandbox, which it does not dispose.</summary>
+    public static ServerFactory Node(DirectoryInfo dataDirectory, SandboxFactory sandbox) => new(dataDirectory, sandbox, shared: true);
 
     public SandboxFactory Sandbox { get; }
 
