@@ -19,6 +19,12 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
     /// <summary>Incremental syncs ask from this long before the watermark, so a job updated during the last sync is not missed.</summary>
     public static readonly TimeSpan WatermarkOverlap = TimeSpan.FromMinutes(5);
 
+    /// <summary>Job details fetched at once: SR's in-flight limit per credential (the rate budget holds the pace).</summary>
+    private const int DetailConcurrency = 8;
+
+    /// <summary>Details are fetched in batches of this many listed jobs (a listing page), so memory stays flat.</summary>
+    private const int DetailBatch = 100;
+
     /// <summary>Transient failures for this long make the connection NeedsAttention(Unreachable). Default 1 h.</summary>
     public TimeSpan UnreachableAfter { get; init; } = TimeSpan.FromHours(1);
 
@@ -108,9 +114,57 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
         // Events are written once the offers are final (postings linked), each offer at most once per run.
         var changes = new Dictionary<JobOffer, string>(ReferenceEqualityComparer.Instance);
         var newestUpdate = connection.SyncWatermark;
+        var detailsFailed = false;
+        var pending = new List<(JobSummary Summary, JobOffer? Existing)>(DetailBatch);
+
+        // Details are fetched several at a time (the client's rate budget paces them to SR's limits) and applied
+        // one at a time, since the DbContext is not thread-safe.
+        async Task FetchPendingAsync()
+        {
+            var fetched = new SrOutcome<JobDetails>[pending.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, pending.Count),
+                new ParallelOptions { MaxDegreeOfParallelism = DetailConcurrency, CancellationToken = cancellationToken },
+                async (i, token) => fetched[i] = await sr.GetJobAsync(credential, pending[i].Summary.Id, cancellationToken: token));
+            for (var i = 0; i < pending.Count; i++)
+            {
+                var (summary, existing) = pending[i];
+                var details = fetched[i];
+                run.SrCalls++;
+                if (!details.IsSuccess)
+                {
+                    // This job is fetched again by the next sync: the watermark does not move past a run with a gap.
+                    run.Error ??= details.Detail;
+                    detailsFailed = true;
+                    continue;
+                }
+
+                var isNew = existing is null;
+                if (existing is null)
+                {
+                    existing = new JobOffer { ConnectionId = id, SrJobId = summary.Id, RawJson = details.Value.RawJson, FirstSeenAt = run.StartedAt };
+                    db.JobOffers.Add(existing);
+                    offers[summary.Id] = existing;
+                    run.Created++;
+                }
+                else if (!changes.ContainsKey(existing))
+                {
+                    run.Updated++;
+                }
+
+                Apply(existing, details.Value, run.StartedAt);
+                changes[existing] = isNew || changes.GetValueOrDefault(existing) == EventTypes.JobCreated ? EventTypes.JobCreated : EventTypes.JobUpdated;
+            }
+
+            pending.Clear();
+        }
+
         await foreach (var summary in listing.WithCancellation(cancellationToken))
         {
-            seen.Add(summary.Id);
+            if (!seen.Add(summary.Id))
+            {
+                continue;
+            }
+
             if (summary.UpdatedOn > newestUpdate || newestUpdate is null)
             {
                 newestUpdate = summary.UpdatedOn;
@@ -122,31 +176,14 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
                 continue;
             }
 
-            var details = await sr.GetJobAsync(credential, summary.Id, cancellationToken: cancellationToken);
-            run.SrCalls++;
-            if (!details.IsSuccess)
+            pending.Add((summary, existing));
+            if (pending.Count == DetailBatch)
             {
-                // The listing goes on; this job is fetched again next time, as its updatedOn is still unknown here.
-                run.Error ??= details.Detail;
-                continue;
+                await FetchPendingAsync();
             }
-
-            var isNew = existing is null;
-            if (existing is null)
-            {
-                existing = new JobOffer { ConnectionId = id, SrJobId = summary.Id, RawJson = details.Value.RawJson, FirstSeenAt = run.StartedAt };
-                db.JobOffers.Add(existing);
-                offers[summary.Id] = existing;
-                run.Created++;
-            }
-            else
-            {
-                run.Updated++;
-            }
-
-            Apply(existing, details.Value, run.StartedAt);
-            changes[existing] = isNew ? EventTypes.JobCreated : EventTypes.JobUpdated;
         }
+
+        await FetchPendingAsync();
 
         run.Pages = listing.Pages;
         run.SrCalls += listing.Pages;
@@ -157,7 +194,7 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
         }
         else
         {
-            if (kind == SyncKind.Incremental || updatedAfter is null)
+            if ((kind == SyncKind.Incremental || updatedAfter is null) && !detailsFailed)
             {
                 connection.SyncWatermark = newestUpdate;
             }
