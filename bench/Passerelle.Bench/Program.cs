@@ -16,7 +16,7 @@ Console.WriteLine($"Starting the sandbox out of process (latency {options.Latenc
 await using var bench = await BenchContext.StartAsync(options.LatencyMs, options.JitterMs);
 Console.WriteLine($"Sandbox at {bench.Sandbox.BaseAddress}; {options.Runs} run(s) per scenario{(options.Quick ? ", quick sizes" : "")}.");
 
-var scenarios = new List<(string Name, string Workload, string Target, Func<Task<RunResult>> Run)>
+var clientScenarios = new List<(string Name, string Workload, string Target, Func<Task<RunResult>> Run)>
 {
     ("uploads", $"{options.Uploads} concurrent uploads of {options.UploadBytes / 1_000_000.0:0.#} MB across {options.UploadCredentials} credentials",
         "peak working set < 300 MB; every SHA-256 matches", () => Scenarios.UploadsAsync(bench, options.Uploads, options.UploadCredentials, options.UploadBytes)),
@@ -29,6 +29,16 @@ var scenarios = new List<(string Name, string Workload, string Target, Func<Task
     ("naive baseline", $"1 credential, {options.SaturationCallers} callers, token per call, 429 retried at once, for {options.BaselineSeconds} s",
         "none (comparison)", () => Scenarios.NaiveBaselineAsync(bench, options.SaturationCallers, TimeSpan.FromSeconds(options.BaselineSeconds))),
 };
+var jobSyncScenarios = new List<(string Name, string Workload, string Target, Func<Task<RunResult>> Run)>
+{
+    ("large company", $"1 connection with {options.LargeCompanyJobs:N0} jobs: a first full sync, then 1 % of the jobs change in SR and an incremental sync runs",
+        "first sync SR calls = pages + details, 0 429s; incremental SR calls = pages of changed jobs + changed details (ratio 1.00)",
+        () => JobSyncScenarios.LargeCompanyAsync(bench, options.LargeCompanyJobs)),
+    ("many connections", $"{options.Connections} connections of {options.JobsPerConnection} jobs each, first-synced at once",
+        "0 429s, every run complete, SR calls = the minimum; time compared with the rate-limit bound (each credential at 10 requests/s)",
+        () => JobSyncScenarios.ManyConnectionsAsync(bench, options.Connections, options.JobsPerConnection)),
+};
+var scenarios = options.Suite == "job-sync" ? jobSyncScenarios : clientScenarios;
 
 var report = new List<(string Name, string Workload, string Target, List<RunResult> Runs)>();
 foreach (var (name, workload, target, run) in scenarios.Where(s => options.Only is null || s.Name == options.Only))
@@ -54,7 +64,7 @@ Console.WriteLine();
 Console.WriteLine(markdown);
 if (options.DocsPath is { } docs)
 {
-    Report.WriteInto(docs, markdown);
+    Report.WriteInto(docs, markdown, options.Suite);
     Console.WriteLine($"Written into {docs}.");
 }
 
@@ -77,12 +87,18 @@ internal sealed record BenchOptions
     public int UploadCredentials { get; init; } = 8;
     public int UploadBytes { get; init; } = 10_000_000;
     public int BaselineSeconds { get; init; } = 60;
+    public string Suite { get; init; } = "client";
+    public int LargeCompanyJobs { get; init; } = 10_000;
+    public int Connections { get; init; } = 200;
+    public int JobsPerConnection { get; init; } = 200;
 
     public const string Help = """
         Usage: dotnet run -c Release --project bench/Passerelle.Bench -- [options]
 
           --runs N          runs per scenario (default 3; the report gives each run and the median)
-          --only NAME       one scenario: uploads, "token stampede", saturation, "naive baseline", "many credentials"
+          --suite NAME      client (default: the SR client under SR's limits) or job-sync (job sync at scale)
+          --only NAME       one scenario: uploads, "token stampede", saturation, "naive baseline", "many credentials";
+                            with --suite job-sync: "large company", "many connections"
           --quick           small sizes, for a smoke test (figures not comparable with the targets)
           --no-docs         print only; by default the table is also written into docs/performance.md
         """;
@@ -98,6 +114,9 @@ internal sealed record BenchOptions
                     options = options with { Runs = runs };
                     i++;
                     break;
+                case "--suite" when i + 1 < args.Length && args[i + 1] is "client" or "job-sync":
+                    options = options with { Suite = args[++i] };
+                    break;
                 case "--only" when i + 1 < args.Length:
                     options = options with { Only = args[++i] };
                     break;
@@ -109,6 +128,7 @@ internal sealed record BenchOptions
                     {
                         Quick = true, SaturationRequests = 200, Credentials = 10, RequestsPerCredential = 50, StampedeCallers = 100,
                         Uploads = 16, UploadCredentials = 4, UploadBytes = 2_000_000, BaselineSeconds = 10,
+                        LargeCompanyJobs = 500, Connections = 20, JobsPerConnection = 50,
                     };
                     break;
                 default:
@@ -135,8 +155,11 @@ internal sealed record BenchOptions
 
 internal static class Report
 {
-    private const string Start = "<!-- bench:smartrecruiters-client:start -->";
-    private const string End = "<!-- bench:smartrecruiters-client:end -->";
+    private static string Start(string suite) => $"<!-- bench:{Marker(suite)}:start -->";
+
+    private static string End(string suite) => $"<!-- bench:{Marker(suite)}:end -->";
+
+    private static string Marker(string suite) => suite == "job-sync" ? "job-sync" : "smartrecruiters-client";
 
     public static string Markdown(List<(string Name, string Workload, string Target, List<RunResult> Runs)> report, BenchOptions options)
     {
@@ -144,7 +167,9 @@ internal static class Report
         var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1_073_741_824.0;
         text.AppendLine(CultureInfo.InvariantCulture, $"Measured {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {memory:0} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; sandbox out of process with {options.LatencyMs} ± {options.JitterMs} ms added latency and SR's default limits (10 requests/s, 8 in flight per credential); {options.Runs} run(s) per scenario{(options.Quick ? " (**quick sizes: not comparable with the targets**)" : "")}.");
         text.AppendLine();
-        text.AppendLine("Command: `dotnet run -c Release --project bench/Passerelle.Bench`");
+        text.AppendLine(options.Suite == "job-sync"
+            ? "Command: `dotnet run -c Release --project bench/Passerelle.Bench -- --suite job-sync`"
+            : "Command: `dotnet run -c Release --project bench/Passerelle.Bench`");
         foreach (var (name, workload, target, runs) in report)
         {
             text.AppendLine();
@@ -164,15 +189,16 @@ internal static class Report
         return text.ToString();
     }
 
-    /// <summary>Replaces the client section of docs/performance.md, leaving the rest of the file alone.</summary>
-    public static void WriteInto(string path, string markdown)
+    /// <summary>Replaces the suite's section of docs/performance.md, leaving the rest of the file alone.</summary>
+    public static void WriteInto(string path, string markdown, string suite)
     {
-        var section = $"{Start}\n{markdown.TrimEnd()}\n{End}";
-        var existing = File.Exists(path) ? File.ReadAllText(path) : "# Performance\n\n## SmartRecruiters client\n\n";
-        var start = existing.IndexOf(Start, StringComparison.Ordinal);
-        var end = existing.IndexOf(End, StringComparison.Ordinal);
+        var (startMarker, endMarker) = (Start(suite), End(suite));
+        var section = $"{startMarker}\n{markdown.TrimEnd()}\n{endMarker}";
+        var existing = File.Exists(path) ? File.ReadAllText(path) : "# Performance\n";
+        var start = existing.IndexOf(startMarker, StringComparison.Ordinal);
+        var end = existing.IndexOf(endMarker, StringComparison.Ordinal);
         var updated = start >= 0 && end > start
-            ? existing[..start] + section + existing[(end + End.Length)..]
+            ? existing[..start] + section + existing[(end + endMarker.Length)..]
             : existing.TrimEnd() + "\n\n" + section + "\n";
         File.WriteAllText(path, updated);
     }
