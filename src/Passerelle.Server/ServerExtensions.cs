@@ -10,6 +10,7 @@ using Passerelle.Server.ApiKeys;
 using Passerelle.Server.Auth;
 using Passerelle.Server.Connections;
 using Passerelle.Server.Jobs;
+using Passerelle.Server.Webhooks;
 using Passerelle.SmartRecruiters;
 using Scalar.AspNetCore;
 
@@ -57,6 +58,7 @@ public static class ServerExtensions
         services.AddSingleton<DailyProbeWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<DailyProbeWorker>());
 
+        services.AddPasserelleWebhooks(builder.Configuration);
         services.AddSingleton<FailedAuthLimiter>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -103,6 +105,7 @@ public static class ServerExtensions
         app.MapConnectionEndpoints();
         app.MapApiKeyEndpoints();
         app.MapJobEndpoints();
+        app.MapWebhookEndpoints();
         return app;
     }
 }
