@@ -118,6 +118,12 @@ public sealed class WebhookServer : IAsyncDisposable
         return await scope.ServiceProvider.GetRequiredService<WebhookDispatcher>().RunOnceAsync();
     }
 
+    public async Task FanOutAsync()
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<WebhookDispatcher>().FanOutAsync();
+    }
+
     private HttpClient Client(string key)
     {
         var http = App.CreateClient();
@@ -278,7 +284,9 @@ public sealed class WebhookApiTests : IAsyncDisposable
         var events = new List<Guid>();
         for (var i = 0; i < 3; i++)
         {
+            // One fan-out per event: deliveries made in the same round are of the same age, and the log cannot order them.
             events.Add(await _server.EventAsync(connection));
+            await _server.FanOutAsync();
         }
 
         await _server.DispatchAsync();
