@@ -11,6 +11,7 @@ using Passerelle.Server.Auth;
 using Passerelle.Server.Connections;
 using Passerelle.Server.Jobs;
 using Passerelle.Server.Lanes;
+using Passerelle.Server.Webhooks;
 using Passerelle.SmartRecruiters;
 using Scalar.AspNetCore;
 
@@ -58,6 +59,7 @@ public static class ServerExtensions
         services.AddSingleton<DailyProbeWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<DailyProbeWorker>());
 
+        services.AddPasserelleWebhooks(builder.Configuration);
         services.AddSingleton<FailedAuthLimiter>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -104,6 +106,7 @@ public static class ServerExtensions
         app.MapConnectionEndpoints();
         app.MapApiKeyEndpoints();
         app.MapJobEndpoints();
+        app.MapWebhookEndpoints();
         return app;
     }
 }

@@ -1,0 +1,352 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Passerelle.Core.Webhooks;
+
+namespace Passerelle.Core.Tests;
+
+public sealed class WebhookDispatcherTests : IAsyncLifetime
+{
+    private WebhookHarness _harness = null!;
+    private WebhookReceiver _receiver = null!;
+
+    public async Task InitializeAsync()
+    {
+        _harness = await WebhookHarness.CreateAsync();
+        _receiver = await WebhookReceiver.StartAsync(_harness.Time);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _receiver.DisposeAsync();
+        await _harness.DisposeAsync();
+    }
+
+    private async Task<(WebhookSubscription Subscription, OutboxEvent Event)> OneEventForAsync(bool paused = false)
+    {
+        var connection = await _harness.ConnectionAsync();
+        var (subscription, secret) = await _harness.SubscribeAsync(_receiver.Url(), paused: paused);
+        _receiver.Secret = secret;
+        var e = await _harness.EventAsync(connection);
+        (await _harness.Dispatcher().FanOutAsync()).Deliveries.ShouldBe(1);
+        return (subscription, e);
+    }
+
+    [Fact]
+    public void A_signature_verifies_and_a_tampered_body_a_wrong_secret_or_an_old_timestamp_does_not()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"id":"e","type":"job.created"}""");
+        var now = WebhookHarness.Start;
+        var header = WebhookSignature.Create("whsec_right", now.ToUnixTimeSeconds(), body);
+
+        header.ShouldMatch("^t=[0-9]+,v1=[0-9a-f]{64}$");
+        WebhookSignature.Verify(header, body, "whsec_right", now, WebhookSignature.DefaultTolerance).ShouldBeTrue();
+        ReceiverCheck.IsValid(header, body, "whsec_right", now.ToUnixTimeSeconds()).ShouldBeTrue("the docs' receiver code agrees with the signer");
+        var tampered = Encoding.UTF8.GetBytes("""{"id":"e","type":"job.closed"}""");
+        WebhookSignature.Verify(header, tampered, "whsec_right", now, WebhookSignature.DefaultTolerance).ShouldBeFalse();
+        ReceiverCheck.IsValid(header, tampered, "whsec_right", now.ToUnixTimeSeconds()).ShouldBeFalse();
+        WebhookSignature.Verify(header, body, "whsec_wrong", now, WebhookSignature.DefaultTolerance).ShouldBeFalse();
+        ReceiverCheck.IsValid(header, body, "whsec_wrong", now.ToUnixTimeSeconds()).ShouldBeFalse();
+        WebhookSignature.Verify(header, body, "whsec_right", now.AddMinutes(6), WebhookSignature.DefaultTolerance).ShouldBeFalse("a captured request replayed later is refused");
+        WebhookSignature.Verify("t=abc,v1=00", body, "whsec_right", now, WebhookSignature.DefaultTolerance).ShouldBeFalse();
+        WebhookSignature.Verify(null, body, "whsec_right", now, WebhookSignature.DefaultTolerance).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_receiver_gets_the_signed_envelope_with_its_headers_and_verifies_it_with_its_own_check()
+    {
+        var (subscription, e) = await OneEventForAsync();
+
+        (await _harness.Dispatcher().DeliverDueAsync()).Delivered.ShouldBe(1);
+
+        var received = _receiver.Received.ShouldHaveSingleItem();
+        received.Verified.ShouldBeTrue();
+        received.EventId.ShouldBe(e.Id.ToString());
+        received.EventType.ShouldBe("job.created");
+        received.ContentType.ShouldBe("application/json; charset=utf-8");
+        var envelope = JsonNode.Parse(received.Body)!;
+        envelope["id"]!.GetValue<Guid>().ShouldBe(e.Id);
+        envelope["type"]!.GetValue<string>().ShouldBe("job.created");
+        envelope["connectionId"]!.GetValue<Guid>().ShouldBe(e.ConnectionId.Value);
+        envelope["occurredAt"]!.GetValue<DateTimeOffset>().ShouldBe(e.OccurredAt);
+        envelope["data"]!["jobId"]!.GetValue<string>().ShouldBe("job-1");
+        var delivery = (await _harness.DeliveriesAsync(subscription.Id)).ShouldHaveSingleItem();
+        received.DeliveryId.ShouldBe(delivery.Id.ToString());
+        (delivery.Status, delivery.Attempts, delivery.LastStatusCode, delivery.DeliveredAt).ShouldBe((DeliveryStatus.Delivered, 1, 200, (DateTimeOffset?)_harness.Time.GetUtcNow()));
+        delivery.LeaseUntil.ShouldBeNull();
+
+        // With another secret, the receiver's check refuses the same kind of request.
+        _receiver.Secret = WebhookSignature.NewSecret();
+        await _harness.EventAsync(e.ConnectionId, jobId: "job-2");
+        await _harness.Dispatcher().RunOnceAsync();
+        _receiver.Received.Last().Verified.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_failing_receiver_is_retried_at_growing_intervals_and_delivered_once_it_recovers()
+    {
+        var answers = new Queue<int>([500, 503, 500, 200]);
+        _receiver.Respond = _ => Task.FromResult(answers.Dequeue());
+        var (subscription, e) = await OneEventForAsync();
+        var gaps = new List<TimeSpan>();
+
+        for (var round = 0; round < 4; round++)
+        {
+            var before = (await _harness.DeliveriesAsync(subscription.Id)).Single();
+            if (round > 0)
+            {
+                // Nothing is sent before the scheduled time…
+                _harness.Time.SetUtcNow(before.NextAttemptAt - TimeSpan.FromSeconds(1));
+                (await _harness.Dispatcher().DeliverDueAsync()).Attempted.ShouldBe(0);
+                // …and the attempt is made once it has come.
+                _harness.Time.SetUtcNow(before.NextAttemptAt);
+            }
+
+            (await _harness.Dispatcher().DeliverDueAsync()).Attempted.ShouldBe(1);
+            var after = (await _harness.DeliveriesAsync(subscription.Id)).Single();
+            after.Attempts.ShouldBe(round + 1);
+            if (round < 3)
+            {
+                after.Status.ShouldBe(DeliveryStatus.Pending);
+                after.LastStatusCode.ShouldBe(round == 1 ? 503 : 500);
+                after.LastError.ShouldBe($"HTTP {after.LastStatusCode}.");
+                gaps.Add(after.NextAttemptAt - after.LastAttemptAt!.Value);
+            }
+            else
+            {
+                (after.Status, after.LastStatusCode, after.LastError).ShouldBe((DeliveryStatus.Delivered, (int?)200, (string?)null));
+            }
+        }
+
+        gaps[0].ShouldBeInRange(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(12));
+        gaps[1].ShouldBeInRange(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(24));
+        gaps[2].ShouldBeInRange(TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(48));
+        _receiver.Received.Count.ShouldBe(4);
+        _receiver.Received.ShouldAllBe(r => r.Verified && r.EventId == e.Id.ToString());
+        _receiver.Received.Select(r => Convert.ToBase64String(r.Body)).Distinct().Count().ShouldBe(1, "every attempt sends the same body");
+        _receiver.Received.Select(r => r.Signature).Distinct().Count().ShouldBe(4, "each attempt is signed at its own time");
+    }
+
+    [Fact]
+    public void The_backoff_doubles_from_ten_seconds_with_at_most_a_fifth_of_jitter_and_stops_at_an_hour()
+    {
+        var (retryBase, cap) = (TimeSpan.FromSeconds(10), TimeSpan.FromHours(1));
+        WebhookBackoff.Delay(1, retryBase, cap, 0).ShouldBe(TimeSpan.FromSeconds(10));
+        WebhookBackoff.Delay(2, retryBase, cap, 0).ShouldBe(TimeSpan.FromSeconds(20));
+        WebhookBackoff.Delay(3, retryBase, cap, 0.999).ShouldBeInRange(TimeSpan.FromSeconds(47.9), TimeSpan.FromSeconds(48));
+        WebhookBackoff.Delay(9, retryBase, cap, 0).ShouldBe(TimeSpan.FromSeconds(2560));
+        WebhookBackoff.Delay(10, retryBase, cap, 0).ShouldBe(cap);
+        WebhookBackoff.Delay(500, retryBase, cap, 1).ShouldBe(cap);
+    }
+
+    [Fact]
+    public async Task A_delivery_is_given_up_24_hours_after_its_creation_and_a_replay_delivers_it_again()
+    {
+        _receiver.Respond = _ => HttpStatus.Of(HttpStatusCode.ServiceUnavailable);
+        var (subscription, e) = await OneEventForAsync();
+        var created = (await _harness.DeliveriesAsync(subscription.Id)).Single();
+
+        var rounds = 0;
+        WebhookDelivery current;
+        while ((current = (await _harness.DeliveriesAsync(subscription.Id)).Single()).Status == DeliveryStatus.Pending)
+        {
+            rounds++.ShouldBeLessThan(100, "the retries must end");
+            _harness.Time.SetUtcNow(current.NextAttemptAt);
+            await _harness.Dispatcher().DeliverDueAsync();
+        }
+
+        current.Status.ShouldBe(DeliveryStatus.Failed);
+        current.LastAttemptAt.ShouldBe(created.CreatedAt + TimeSpan.FromHours(24), "the last attempt is made at the deadline");
+        current.Attempts.ShouldBeInRange(30, 40); // about nine attempts in the first 1.5 h, then one an hour.
+        current.LastStatusCode.ShouldBe(503);
+        _harness.Time.Advance(TimeSpan.FromDays(1));
+        (await _harness.Dispatcher().DeliverDueAsync()).Attempted.ShouldBe(0, "a failed delivery is not retried any more");
+
+        _receiver.Respond = _ => HttpStatus.Of(HttpStatusCode.NoContent);
+        await using (var db = _harness.Db())
+        {
+            db.WebhookDeliveries.Add(WebhookReplay.Of(current, _harness.Time.GetUtcNow()));
+            await db.SaveChangesAsync();
+        }
+
+        (await _harness.Dispatcher().DeliverDueAsync()).Delivered.ShouldBe(1);
+        var replay = (await _harness.DeliveriesAsync(subscription.Id)).Single(d => d.Id != current.Id);
+        (replay.ReplayOf, replay.Status, replay.EventId).ShouldBe(((Guid?)current.Id, DeliveryStatus.Delivered, e.Id));
+        _receiver.Received.Last().EventId.ShouldBe(e.Id.ToString(), "a replay sends the same event, so receivers can deduplicate it");
+        _receiver.Received.Last().DeliveryId.ShouldBe(replay.Id.ToString());
+    }
+
+    [Fact]
+    public async Task Gone_fails_at_once_and_a_redirect_is_an_unfollowed_failure()
+    {
+        _receiver.Respond = r => Task.FromResult(r.Path == "/gone" ? 410 : 302);
+        var connection = await _harness.ConnectionAsync();
+        var (gone, goneSecret) = await _harness.SubscribeAsync(_receiver.Url("/gone"));
+        var (moved, _) = await _harness.SubscribeAsync(_receiver.Url("/moved"));
+        _receiver.Secret = goneSecret;
+        await _harness.EventAsync(connection);
+
+        await _harness.Dispatcher().RunOnceAsync();
+
+        var goneDelivery = (await _harness.DeliveriesAsync(gone.Id)).Single();
+        (goneDelivery.Status, goneDelivery.Attempts, goneDelivery.LastStatusCode).ShouldBe((DeliveryStatus.Failed, 1, (int?)410));
+        var movedDelivery = (await _harness.DeliveriesAsync(moved.Id)).Single();
+        (movedDelivery.Status, movedDelivery.LastStatusCode).ShouldBe((DeliveryStatus.Pending, (int?)302));
+        movedDelivery.LastError!.ShouldContain("redirects are not followed");
+        _receiver.Received.Select(r => r.Path).ShouldBe(["/gone", "/moved"], ignoreOrder: true);
+        goneDelivery.LastError!.ShouldNotContain("receiver-body");
+    }
+
+    [Fact]
+    public async Task An_unreachable_receiver_is_an_attempt_with_a_short_reason()
+    {
+        var connection = await _harness.ConnectionAsync();
+        // A port that was free a moment ago: nothing listens there.
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var (subscription, _) = await _harness.SubscribeAsync(new Uri($"http://127.0.0.1:{port}/hooks?token=not-for-logs"));
+        await _harness.EventAsync(connection);
+
+        (await _harness.Dispatcher().RunOnceAsync()).Delivery.Retrying.ShouldBe(1);
+
+        var delivery = (await _harness.DeliveriesAsync(subscription.Id)).Single();
+        (delivery.Status, delivery.LastStatusCode).ShouldBe((DeliveryStatus.Pending, (int?)null));
+        delivery.LastError.ShouldStartWith("Could not reach the receiver");
+        delivery.LastError!.ShouldNotContain("token");
+    }
+
+    [Fact]
+    public async Task Fan_out_matches_event_types_and_connections_and_never_creates_a_delivery_twice()
+    {
+        var (a, b) = (await _harness.ConnectionAsync(), await _harness.ConnectionAsync());
+        var (all, _) = await _harness.SubscribeAsync(_receiver.Url());
+        var (closedOnly, _) = await _harness.SubscribeAsync(_receiver.Url(), types: [EventTypes.JobClosed]);
+        var (onlyA, _) = await _harness.SubscribeAsync(_receiver.Url(), connections: [a]);
+        var (healthOfB, _) = await _harness.SubscribeAsync(_receiver.Url(), types: [EventTypes.ConnectionHealthChanged], connections: [b]);
+        var created = await _harness.EventAsync(a, EventTypes.JobCreated);
+        var closed = await _harness.EventAsync(b, EventTypes.JobClosed);
+        var health = await _harness.EventAsync(a, EventTypes.ConnectionHealthChanged);
+        _harness.Time.Advance(TimeSpan.FromSeconds(1));
+        var (late, _) = await _harness.SubscribeAsync(_receiver.Url());
+
+        var first = await _harness.Dispatcher().FanOutAsync();
+
+        first.ShouldBe(new FanOutResult(3, 6));
+        (await _harness.DeliveriesAsync(all.Id)).Select(d => d.EventId).ShouldBe([created.Id, closed.Id, health.Id], ignoreOrder: true);
+        (await _harness.DeliveriesAsync(closedOnly.Id)).Select(d => d.EventId).ShouldBe([closed.Id]);
+        (await _harness.DeliveriesAsync(onlyA.Id)).Select(d => d.EventId).ShouldBe([created.Id, health.Id], ignoreOrder: true);
+        (await _harness.DeliveriesAsync(healthOfB.Id)).ShouldBeEmpty();
+        (await _harness.DeliveriesAsync(late.Id)).ShouldBeEmpty("events from before a subscription come through a replay, not the fan-out");
+        (await _harness.Dispatcher().FanOutAsync()).ShouldBe(new FanOutResult(0, 0));
+
+        // Even an event put back in the outbox by hand gets no second original delivery.
+        await using (var db = _harness.Db())
+        {
+            await db.OutboxEvents.ExecuteUpdateAsync(set => set.SetProperty(e => e.DispatchedAt, (DateTimeOffset?)null));
+        }
+
+        (await _harness.Dispatcher().FanOutAsync()).ShouldBe(new FanOutResult(3, 0));
+        await using var check = _harness.Db();
+        (await check.WebhookDeliveries.CountAsync()).ShouldBe(6);
+    }
+
+    [Fact]
+    public async Task Two_dispatchers_fanning_out_at_once_create_each_delivery_exactly_once()
+    {
+        var connection = await _harness.ConnectionAsync();
+        var (one, _) = await _harness.SubscribeAsync(_receiver.Url());
+        var (two, _) = await _harness.SubscribeAsync(_receiver.Url());
+        for (var i = 0; i < 60; i++)
+        {
+            await _harness.EventAsync(connection, jobId: $"job-{i}");
+        }
+
+        var gate = new RaceGate(2);
+        var first = _harness.RacingDispatcher(gate);
+        var second = _harness.RacingDispatcher(gate);
+
+        var results = await Task.WhenAll(Task.Run(() => first.FanOutAsync()), Task.Run(() => second.FanOutAsync()));
+        var claimed = results.Select(r => r.Events).ToArray();
+
+        claimed.Sum().ShouldBe(60, "each event is claimed by exactly one of them, though both read all 60");
+        foreach (var subscription in new[] { one, two })
+        {
+            var deliveries = await _harness.DeliveriesAsync(subscription.Id);
+            deliveries.Count.ShouldBe(60);
+            deliveries.Select(d => d.EventId).Distinct().Count().ShouldBe(60);
+        }
+    }
+
+    [Fact]
+    public async Task Two_dispatchers_that_read_the_same_due_deliveries_send_each_one_once()
+    {
+        var connection = await _harness.ConnectionAsync();
+        var (subscription, secret) = await _harness.SubscribeAsync(_receiver.Url());
+        _receiver.Secret = secret;
+        for (var i = 0; i < 10; i++)
+        {
+            await _harness.EventAsync(connection, jobId: $"job-{i}");
+        }
+
+        await _harness.Dispatcher().FanOutAsync();
+        var gate = new RaceGate(2);
+        var first = _harness.RacingDispatcher(gate);
+        var second = _harness.RacingDispatcher(gate);
+
+        var rounds = await Task.WhenAll(Task.Run(() => first.DeliverDueAsync()), Task.Run(() => second.DeliverDueAsync()));
+
+        rounds.Sum(r => r.Delivered).ShouldBe(10);
+        _receiver.Received.Count.ShouldBe(10);
+        _receiver.Received.Select(r => r.DeliveryId).Distinct().Count().ShouldBe(10);
+        (await _harness.DeliveriesAsync(subscription.Id)).ShouldAllBe(d => d.Status == DeliveryStatus.Delivered && d.Attempts == 1);
+    }
+
+    [Fact]
+    public async Task A_delivery_leased_by_one_dispatcher_is_not_sent_by_another_until_its_lease_expires()
+    {
+        var (subscription, _) = await OneEventForAsync();
+        var inFlight = new TaskCompletionSource();
+        var release = new TaskCompletionSource<int>();
+        _receiver.Respond = async _ =>
+        {
+            inFlight.TrySetResult();
+            return await release.Task;
+        };
+
+        var first = _harness.Dispatcher().DeliverDueAsync();
+        await inFlight.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        (await _harness.Dispatcher().DeliverDueAsync()).Attempted.ShouldBe(0, "the other node sees the lease");
+        _harness.Time.Advance(TimeSpan.FromMinutes(1));
+        (await _harness.Dispatcher().DeliverDueAsync()).Attempted.ShouldBe(0, "the lease still holds a minute later");
+        release.SetResult(200);
+        (await first).Delivered.ShouldBe(1);
+
+        _harness.Time.Advance(TimeSpan.FromHours(1));
+        (await _harness.Dispatcher().DeliverDueAsync()).Attempted.ShouldBe(0);
+        _receiver.Received.Count.ShouldBe(1);
+        (await _harness.DeliveriesAsync(subscription.Id)).Single().Status.ShouldBe(DeliveryStatus.Delivered);
+    }
+
+    [Fact]
+    public async Task A_paused_subscription_keeps_its_deliveries_waiting_and_resumes_in_order()
+    {
+        var (subscription, first) = await OneEventForAsync(paused: true);
+        _harness.Time.Advance(TimeSpan.FromSeconds(1));
+        var second = await _harness.EventAsync(first.ConnectionId, jobId: "job-2");
+        await _harness.Dispatcher().FanOutAsync();
+
+        (await _harness.Dispatcher().DeliverDueAsync()).Attempted.ShouldBe(0);
+        _harness.Time.Advance(TimeSpan.FromHours(30));
+        (await _harness.Dispatcher().DeliverDueAsync()).Attempted.ShouldBe(0);
+        await using (var db = _harness.Db())
+        {
+            await db.WebhookSubscriptions.Where(s => s.Id == subscription.Id).ExecuteUpdateAsync(set => set.SetProperty(s => s.IsPaused, false));
+        }
+
+        (await _harness.Dispatcher().DeliverDueAsync()).Delivered.ShouldBe(2, "a resumed subscription gets what waited, even after 24 h");
+        _receiver.Received.Select(r => r.EventId).ShouldBe([first.Id.ToString(), second.Id.ToString()]);
+    }
+}
