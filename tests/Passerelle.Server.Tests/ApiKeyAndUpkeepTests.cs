@@ -95,8 +95,11 @@ public sealed class ApiKeyAndUpkeepTests(ServerFactory server) : IClassFixture<S
         var id = await OnboardAsync(tenant);
         (await tenant.Http().DeleteAsync($"/_sandbox/credentials/{tenant.ClientId}")).EnsureSuccessStatusCode();
 
-        var probed = await server.Services.GetRequiredService<DailyProbeWorker>().RunOnceAsync(CancellationToken.None);
+        var worker = server.Services.GetRequiredService<DailyProbeWorker>();
+        var notDue = await worker.RunOnceAsync(CancellationToken.None);
+        var probed = await worker.RunOnceAsync(CancellationToken.None, onlyDue: false);
 
+        notDue.ShouldBe(0, "a connection probed at onboarding is not due for a day");
         probed.ShouldBeGreaterThanOrEqualTo(1);
         var connection = await SandboxFactory.ReadAsync(await server.Admin().GetAsync($"/api/v1/connections/{id}"));
         connection.Str("attentionReason").ShouldBe("CredentialsInvalid");
