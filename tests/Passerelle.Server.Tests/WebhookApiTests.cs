@@ -31,11 +31,15 @@ public sealed class RecordingReceiver : HttpMessageHandler
 
     public ConcurrentQueue<ServerReceived> Received { get; } = new();
 
+    /// <summary>The bodies received, in order (for tests that read the events themselves).</summary>
+    public ConcurrentQueue<string> Bodies { get; } = new();
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var body = await request.Content!.ReadAsByteArrayAsync(cancellationToken);
         var signature = request.Headers.TryGetValues(WebhookSignature.HeaderName, out var values) ? values.Single() : null;
         var path = request.RequestUri!.AbsolutePath;
+        Bodies.Enqueue(System.Text.Encoding.UTF8.GetString(body));
         Received.Enqueue(new ServerReceived(path, request.Headers.GetValues(WebhookDispatcher.EventIdHeader).Single(),
             request.Headers.GetValues(WebhookDispatcher.DeliveryIdHeader).Single(),
             WebhookSignature.Verify(signature, body, Secret, TimeProvider.System.GetUtcNow(), WebhookSignature.DefaultTolerance)));
