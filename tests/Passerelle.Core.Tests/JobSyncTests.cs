@@ -236,4 +236,27 @@ public sealed class JobSyncTests(SandboxFactory sandbox) : IClassFixture<Sandbox
         offer.Postings.ShouldNotBeEmpty();
         (await db.OutboxEvents.CountAsync(e => e.ConnectionId == id && e.Type == "job.updated")).ShouldBe(1, "one event per changed offer per run");
     }
+
+    [Fact]
+    public async Task A_job_whose_details_failed_is_fetched_again_by_the_next_incremental_sync_and_only_it()
+    {
+        var (tenant, id, jobs) = await ConnectedTenantAsync(3);
+        await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Full);
+        (await tenant.Http().PatchAsJsonAsync($"/_sandbox/jobs/{jobs[0]}", new { title = "Offre 0 (modifiée)" })).EnsureSuccessStatusCode();
+        (await tenant.Http().PatchAsJsonAsync($"/_sandbox/jobs/{jobs[1]}", new { title = "Offre 1 (modifiée)" })).EnsureSuccessStatusCode();
+
+        // Every attempt at job 0's details fails with a 500 this time.
+        await tenant.SetFaultsAsync(new { script = new[] { "500", "500", "500", "500" }, methods = new[] { "GET" }, pathPattern = $"/jobs/{jobs[0]}$" });
+        var failed = await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Incremental);
+        (await tenant.Http().DeleteAsync($"/_sandbox/credentials/{tenant.ClientId}/faults")).EnsureSuccessStatusCode();
+        var before = await DetailCallsAsync(tenant);
+        var retried = await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Incremental);
+
+        failed!.Updated.ShouldBe(1, "job 1 was stored; job 0 could not be read");
+        failed.Error.ShouldNotBeNull();
+        retried!.Updated.ShouldBe(1);
+        (await DetailCallsAsync(tenant) - before).ShouldBe(1, "only job 0 is fetched again");
+        await using var db = _harness.Db();
+        (await db.JobOffers.SingleAsync(o => o.SrJobId == jobs[0])).Title.ShouldBe("Offre 0 (modifiée)");
+    }
 }

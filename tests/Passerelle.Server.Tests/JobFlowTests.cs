@@ -14,7 +14,7 @@ namespace Passerelle.Server.Tests;
 /// Hippolyte-rh's whole job flow through the running server: subscribe, onboard a customer, and receive signed
 /// events as the lane syncs, with no test code calling the sync or the dispatcher.
 /// </summary>
-public sealed class JobFlowTests
+public sealed class JobFlowTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task Onboarding_a_customer_sends_signed_job_events_and_a_job_gone_from_sr_is_closed_after_two_full_syncs()
@@ -46,6 +46,7 @@ public sealed class JobFlowTests
         })).ShouldBeJsonAsync(HttpStatusCode.Created);
         var id = created.Str("id");
 
+        output.WriteLine($"{TimeProvider.System.GetUtcNow():HH:mm:ss.fff} connected");
         // The lane's first sync creates both offers; the dispatcher delivers one signed job.created each.
         var createdEvents = await LaneTests.EventuallyAsync(() => Task.FromResult(Events(receiver, "job.created") is { Count: 2 } events ? events : null),
             "two job.created webhooks");
@@ -53,6 +54,7 @@ public sealed class JobFlowTests
         createdEvents.ShouldAllBe(e => e.Str("connectionId") == id);
         receiver.Received.ShouldAllBe(r => r.Verified);
 
+        output.WriteLine($"{TimeProvider.System.GetUtcNow():HH:mm:ss.fff} created events");
         // The job disappears from SR: the first full sync only notes it, the second closes it.
         (await tenant.Http().DeleteAsync($"/_sandbox/jobs/{gone}")).EnsureSuccessStatusCode();
         var platform = await server.KeyAsync(ApiRole.Platform);
@@ -62,10 +64,35 @@ public sealed class JobFlowTests
             var finished = await LaneTests.EventuallyAsync(async () =>
                 await SandboxFactory.ReadAsync(await platform.GetAsync($"/api/v1/connections/{id}/sync-runs/{run.Str("id")}")) is { } r && r.Str("state") == "Finished" ? r : null,
                 $"full sync {listing}");
+            output.WriteLine($"{TimeProvider.System.GetUtcNow():HH:mm:ss.fff} full sync {listing}: {finished.ToJsonString()}");
             finished["closed"]!.GetValue<int>().ShouldBe(listing == 1 ? 0 : 1);
         }
 
-        var closed = await LaneTests.EventuallyAsync(() => Task.FromResult(Events(receiver, "job.closed") is { Count: 1 } events ? events : null), "the job.closed webhook");
+        List<JsonNode> closed;
+        try
+        {
+            closed = await LaneTests.EventuallyAsync(() => Task.FromResult(Events(receiver, "job.closed") is { Count: 1 } events ? events : null), "the job.closed webhook");
+        }
+        catch (ShouldAssertException)
+        {
+            using var scope = app.Services.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<Passerelle.Core.Persistence.PasserelleDbContext>();
+            foreach (var e in db.OutboxEvents.ToList())
+            {
+                output.WriteLine($"event {e.Id} {e.Type} occurred {e.OccurredAt:HH:mm:ss.fff} dispatched {e.DispatchedAt:HH:mm:ss.fff}");
+            }
+
+            foreach (var d in db.WebhookDeliveries.ToList())
+            {
+                output.WriteLine($"delivery {d.Id} {d.EventType} {d.Status} attempts {d.Attempts} next {d.NextAttemptAt:HH:mm:ss.fff} lease {d.LeaseUntil:HH:mm:ss.fff} created {d.CreatedAt:HH:mm:ss.fff} err {d.LastError}");
+            }
+
+            output.WriteLine("received: " + string.Join(", ", receiver.Bodies.Select(b => JsonNode.Parse(b)!.Str("type"))));
+            throw;
+        }
+
+        output.WriteLine($"{TimeProvider.System.GetUtcNow():HH:mm:ss.fff} closed event");
+        output.WriteLine((await SandboxFactory.ReadAsync(await admin.GetAsync($"/api/v1/webhook-subscriptions/{subscription.Str("id")}/deliveries"))).ToJsonString());
         closed.Single()["data"].Str("jobId").ShouldBe(gone);
         closed.Single()["data"]!["closed"]!.GetValue<bool>().ShouldBeTrue();
         receiver.Received.ShouldAllBe(r => r.Verified);

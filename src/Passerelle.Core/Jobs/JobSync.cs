@@ -16,7 +16,11 @@ namespace Passerelle.Core.Jobs;
 /// </summary>
 public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, SecretProtector secrets, TimeProvider time)
 {
-    /// <summary>Incremental syncs ask from this long before the watermark, so a job updated during the last sync is not missed.</summary>
+    /// <summary>
+    /// The watermark is set this long before the last complete listing started (by our clock), so a job updated
+    /// while that listing ran, an update SR indexed late, or a clock difference with SR of up to this much, is
+    /// listed again rather than missed. Jobs updated before it were all in that listing.
+    /// </summary>
     public static readonly TimeSpan WatermarkOverlap = TimeSpan.FromMinutes(5);
 
     /// <summary>Job details fetched at once: SR's in-flight limit per credential (the rate budget holds the pace).</summary>
@@ -106,15 +110,16 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
         var credential = new SrCredential(id.ToString(), new Uri(connection.BaseUrl), connection.ClientId,
             new InMemorySecret(secrets.Unprotect(connection.ProtectedSecret, id.ToString())));
         var offers = await db.JobOffers.Where(o => o.ConnectionId == id).ToDictionaryAsync(o => o.SrJobId, cancellationToken);
-        var updatedAfter = kind == SyncKind.Incremental && connection.SyncWatermark is { } watermark ? watermark - WatermarkOverlap : (DateTimeOffset?)null;
+        var updatedAfter = kind == SyncKind.Incremental ? connection.SyncWatermark : null;
+        var listingStartedAt = time.GetUtcNow();
 
         var listing = sr.ListJobsAsync(credential, new JobQuery { UpdatedAfter = updatedAfter });
         var seen = new HashSet<string>(StringComparer.Ordinal);
 
         // Events are written once the offers are final (postings linked), each offer at most once per run.
         var changes = new Dictionary<JobOffer, string>(ReferenceEqualityComparer.Instance);
-        var newestUpdate = connection.SyncWatermark;
-        var detailsFailed = false;
+        // A job whose details could not be read is listed again next time: the watermark stays before it.
+        DateTimeOffset? oldestFailed = null;
         var pending = new List<(JobSummary Summary, JobOffer? Existing)>(DetailBatch);
 
         // Details are fetched several at a time (the client's rate budget paces them to SR's limits) and applied
@@ -130,11 +135,17 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
                 var (summary, existing) = pending[i];
                 var details = fetched[i];
                 run.SrCalls++;
+                if (details.Kind == SrOutcomeKind.NotFound)
+                {
+                    // Deleted between the listing and now: nothing to store; a full listing will close it.
+                    continue;
+                }
+
                 if (!details.IsSuccess)
                 {
-                    // This job is fetched again by the next sync: the watermark does not move past a run with a gap.
                     run.Error ??= details.Detail;
-                    detailsFailed = true;
+                    var listedAt = summary.UpdatedOn ?? DateTimeOffset.MinValue;
+                    oldestFailed = oldestFailed is { } earlier && earlier < listedAt ? earlier : listedAt;
                     continue;
                 }
 
@@ -165,11 +176,6 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
                 continue;
             }
 
-            if (summary.UpdatedOn > newestUpdate || newestUpdate is null)
-            {
-                newestUpdate = summary.UpdatedOn;
-            }
-
             offers.TryGetValue(summary.Id, out var existing);
             if (existing is not null && existing.SrUpdatedOn == summary.UpdatedOn && !existing.IsClosed)
             {
@@ -194,9 +200,16 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
         }
         else
         {
-            if ((kind == SyncKind.Incremental || updatedAfter is null) && !detailsFailed)
+            // Only forward: a full sync that started earlier than the last incremental one does not widen the next.
+            var watermark = listingStartedAt - WatermarkOverlap;
+            if (oldestFailed is { } failedAt && failedAt - TimeSpan.FromTicks(1) < watermark)
             {
-                connection.SyncWatermark = newestUpdate;
+                watermark = failedAt - TimeSpan.FromTicks(1);
+            }
+
+            if (connection.SyncWatermark is null || watermark > connection.SyncWatermark || oldestFailed is not null)
+            {
+                connection.SyncWatermark = watermark;
             }
 
             if (kind == SyncKind.Full)
