@@ -259,4 +259,54 @@ public sealed class JobSyncTests(SandboxFactory sandbox) : IClassFixture<Sandbox
         await using var db = _harness.Db();
         (await db.JobOffers.SingleAsync(o => o.SrJobId == jobs[0])).Title.ShouldBe("Offre 0 (modifiée)");
     }
+
+    [Fact]
+    public async Task An_edit_of_the_connection_during_a_sync_neither_fails_the_sync_nor_is_overwritten_by_it()
+    {
+        var (tenant, id, _) = await ConnectedTenantAsync(3);
+        await tenant.SetFaultsAsync(new { latencyMs = 400, pathPattern = "^/jobs" });
+
+        var sync = _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Full);
+        while ((await tenant.StatsAsync())["requests"]!.GetValue<long>() < 2)
+        {
+            await Task.Delay(20); // until the listing is under way
+        }
+
+        // An account manager renames the connection and a probe runs while the sync is in flight.
+        (await _harness.Get<ConnectionService>().UpdateSettingsAsync(id, new ConnectionSettings(CustomerName: "Renamed during the sync"), "am:camille")).ShouldNotBeNull();
+        var run = await sync;
+
+        run!.Complete.ShouldBeTrue();
+        run.Created.ShouldBe(3);
+        await using var db = _harness.Db();
+        var connection = await db.Connections.SingleAsync(c => c.Id == id);
+        connection.CustomerName.ShouldBe("Renamed during the sync");
+        connection.SyncWatermark.ShouldNotBeNull("the sync's own state was stored too");
+        (await db.JobOffers.CountAsync(o => o.ConnectionId == id)).ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task A_sync_that_fails_after_its_run_was_claimed_leaves_a_finished_run_with_the_reason()
+    {
+        var (tenant, id, _) = await ConnectedTenantAsync(1);
+        await tenant.SetFaultsAsync(new { latencyMs = 2000, pathPattern = "^/jobs" });
+        var queued = await _harness.Get<JobSync>().QueueAsync(id, SyncKind.Full, "test");
+        using var stopping = new CancellationTokenSource();
+
+        // The node stops while the run is in flight (claimed, its listing under way).
+        var running = _harness.Get<JobSync>().RunQueuedAsync(queued.Id, stopping.Token);
+        while ((await tenant.StatsAsync())["requests"]!.GetValue<long>() < 2)
+        {
+            await Task.Delay(20);
+        }
+
+        await stopping.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(() => running);
+
+        await using var db = _harness.Db();
+        var run = await db.SyncRuns.SingleAsync(r => r.Id == queued.Id);
+        run.State.ShouldBe(SyncRunState.Finished);
+        run.Complete.ShouldBeFalse();
+        run.Error.ShouldNotBeNull().ShouldContain("interrupted");
+    }
 }

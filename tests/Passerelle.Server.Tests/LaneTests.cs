@@ -171,6 +171,26 @@ public sealed class LaneTests(ServerFactory onDemand) : IClassFixture<ServerFact
         (await tenant.StatsAsync())["requests"]!.GetValue<long>().ShouldBeGreaterThan(callsWhenPaused);
     }
 
+    [Fact]
+    public async Task A_connection_can_have_its_own_sync_intervals_within_sensible_bounds()
+    {
+        var tenant = await onDemand.Sandbox.NewTenantAsync();
+        var id = await ConnectAsync(onDemand, tenant);
+        var admin = onDemand.Admin();
+
+        var set = await (await admin.PatchAsJsonAsync($"/api/v1/connections/{id}", new { syncInterval = "00:15:00", fullSyncInterval = "12:00:00" })).ShouldBeJsonAsync(HttpStatusCode.OK);
+        var tooOften = await (await admin.PatchAsJsonAsync($"/api/v1/connections/{id}", new { syncInterval = "00:00:10" })).ShouldBeJsonAsync(HttpStatusCode.BadRequest);
+        var inverted = await (await admin.PatchAsJsonAsync($"/api/v1/connections/{id}", new { fullSyncInterval = "00:10:00" })).ShouldBeJsonAsync(HttpStatusCode.BadRequest);
+        var reset = await (await admin.PatchAsJsonAsync($"/api/v1/connections/{id}", new { syncInterval = "00:00:00", fullSyncInterval = "00:00:00" })).ShouldBeJsonAsync(HttpStatusCode.OK);
+
+        set.Str("syncInterval").ShouldBe("00:15:00");
+        set.Str("fullSyncInterval").ShouldBe("12:00:00");
+        tooOften["errors"]!["syncInterval"].ShouldNotBeNull();
+        inverted["errors"]!["fullSyncInterval"]![0]!.GetValue<string>().ShouldContain("cannot be shorter than the incremental sync interval (00:15:00)");
+        reset["syncInterval"].ShouldBeNull("zero returns to the Sync section's default");
+        reset["fullSyncInterval"].ShouldBeNull();
+    }
+
     [Theory]
     [InlineData("Cluster:Mode", "Redis", "Database:Provider is Sqlite")]
     [InlineData("Cluster:SiloPort", "70000", "Cluster:SiloPort (70000)")]

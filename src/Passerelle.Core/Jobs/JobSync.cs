@@ -43,6 +43,16 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
     /// Runs a queued run ("sync now"), if it is still queued: claimed by a conditional update, so that of two
     /// activations of a lane (a brief overlap during a failover) only one runs it. Null when somebody else has it.
     /// </summary>
+    /// <summary>
+    /// Runs a lane's predecessor left <c>Running</c> (its node stopped mid-sync) get their answer. Called when a lane
+    /// starts: the connection's only runner is that lane, so a run still "Running" then is nobody's.
+    /// </summary>
+    public async Task<int> CloseOrphanedRunsAsync(ConnectionId id, CancellationToken cancellationToken = default) =>
+        await db.SyncRuns.Where(r => r.ConnectionId == id && r.State == SyncRunState.Running).ExecuteUpdateAsync(set => set
+            .SetProperty(r => r.State, SyncRunState.Finished)
+            .SetProperty(r => r.FinishedAt, time.GetUtcNow())
+            .SetProperty(r => r.Error, "The sync was interrupted (its node stopped); the next sync carries on."), cancellationToken);
+
     public async Task<SyncRun?> RunQueuedAsync(Guid runId, CancellationToken cancellationToken = default)
     {
         var claimed = await db.SyncRuns.Where(r => r.Id == runId && r.State == SyncRunState.Queued)
@@ -65,14 +75,20 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
         var waiting = await db.SyncRuns.Where(r => r.ConnectionId == id && r.State == SyncRunState.Queued).OrderBy(r => r.RequestedAt).FirstOrDefaultAsync(cancellationToken);
         if (waiting is not null)
         {
-            // A full sync asked while an incremental one waits widens it: one run, the larger scope.
-            if (kind == SyncKind.Full && waiting.Kind != SyncKind.Full)
+            // A full sync asked while an incremental one waits widens it: one run, the larger scope. Only while it
+            // still waits: once the lane has taken it, a new run is queued instead.
+            if (kind != SyncKind.Full || waiting.Kind == SyncKind.Full)
             {
-                waiting.Kind = SyncKind.Full;
-                await db.SaveChangesAsync(cancellationToken);
+                return waiting;
             }
 
-            return waiting;
+            var widened = await db.SyncRuns.Where(r => r.Id == waiting.Id && r.State == SyncRunState.Queued)
+                .ExecuteUpdateAsync(set => set.SetProperty(r => r.Kind, SyncKind.Full), cancellationToken);
+            if (widened == 1)
+            {
+                waiting.Kind = SyncKind.Full;
+                return waiting;
+            }
         }
 
         var now = time.GetUtcNow();
@@ -84,7 +100,9 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
 
     private async Task<SyncRun?> RunAsync(ConnectionId id, SyncKind kind, SyncRun? queued, CancellationToken cancellationToken)
     {
-        var connection = await db.Connections.SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        // Read, not tracked: the connection is written back with conditional updates (see SaveAsync), so that an
+        // account manager's edit or a probe during a long sync neither fails the sync nor is overwritten by it.
+        var connection = await db.Connections.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
         // A connection waiting for a person (credential refused, scope missing, API off, wrong company) is not called
         // until it is fixed; one that is only unreachable keeps trying, which is how it recovers.
         if (connection?.ProtectedSecret is null || connection.Status == ConnectionStatus.Disconnected
@@ -107,8 +125,57 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
         run.State = SyncRunState.Running;
         run.StartedAt = started;
         run.Node = Node;
+        try
+        {
+            return await SyncAsync(connection, kind, run, queued is not null, cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            // Whatever happened (SR, the database, a node stopping), the run gets an answer instead of "Running" forever.
+            await RecordFailureAsync(run, queued is not null, exception);
+            throw;
+        }
+    }
+
+    private async Task RecordFailureAsync(SyncRun run, bool wasQueued, Exception exception)
+    {
+        db.ChangeTracker.Clear();
+        var error = exception is OperationCanceledException
+            ? "The sync was interrupted (the node stopped or the lane moved); the next sync carries on."
+            : $"The sync failed ({exception.GetType().Name}); the lane tries again shortly.";
+        var finished = time.GetUtcNow();
+        try
+        {
+            if (wasQueued)
+            {
+                await db.SyncRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(set => set
+                    .SetProperty(r => r.State, SyncRunState.Finished).SetProperty(r => r.FinishedAt, finished)
+                    .SetProperty(r => r.Complete, false).SetProperty(r => r.Error, error), CancellationToken.None);
+            }
+            else
+            {
+                db.SyncRuns.Add(new SyncRun
+                {
+                    Id = run.Id, ConnectionId = run.ConnectionId, Kind = run.Kind, Trigger = run.Trigger, RequestedAt = run.RequestedAt,
+                    StartedAt = run.StartedAt, FinishedAt = finished, State = SyncRunState.Finished, Error = error, Node = run.Node,
+                    Pages = run.Pages, SrCalls = run.SrCalls,
+                });
+                await db.SaveChangesAsync(CancellationToken.None);
+            }
+        }
+        catch (Exception)
+        {
+            // The database itself is what failed: the lane's log has the original exception; nothing more to do here.
+        }
+    }
+
+    private async Task<SyncRun> SyncAsync(Connection connection, SyncKind kind, SyncRun run, bool wasQueued, CancellationToken cancellationToken)
+    {
+        var id = connection.Id;
+        var seenStatus = (connection.Status, connection.AttentionReason);
+        var seenWatermark = connection.SyncWatermark;
         var credential = new SrCredential(id.ToString(), new Uri(connection.BaseUrl), connection.ClientId,
-            new InMemorySecret(secrets.Unprotect(connection.ProtectedSecret, id.ToString())));
+            new InMemorySecret(secrets.Unprotect(connection.ProtectedSecret!, id.ToString())));
         var offers = await db.JobOffers.Where(o => o.ConnectionId == id).ToDictionaryAsync(o => o.SrJobId, cancellationToken);
         var updatedAfter = kind == SyncKind.Incremental ? connection.SyncWatermark : null;
         var listingStartedAt = time.GetUtcNow();
@@ -241,15 +308,44 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
             Event(offer, type, run.StartedAt);
         }
 
-        UpdateHealth(connection, listing.Failure, run);
+        var health = UpdateHealth(connection, listing.Failure, run);
         run.FinishedAt = time.GetUtcNow();
         run.State = SyncRunState.Finished;
-        if (queued is null)
+        if (!wasQueued)
         {
             db.SyncRuns.Add(run);
         }
 
+        // One transaction: offers, events, the run and the connection's state are stored together or not at all.
+        // The connection is updated only if it was not disconnected meanwhile, and its health only if nobody
+        // changed it since it was read.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var live = await db.Connections.Where(c => c.Id == id && c.Status != ConnectionStatus.Disconnected).ExecuteUpdateAsync(set =>
+        {
+            if (connection.SyncWatermark != seenWatermark)
+            {
+                set.SetProperty(c => c.SyncWatermark, connection.SyncWatermark);
+            }
+
+            set.SetProperty(c => c.UnreachableSince, connection.UnreachableSince);
+        }, cancellationToken);
+        var healthApplied = health is not null && live == 1 && await db.Connections
+            .Where(c => c.Id == id && c.Status == seenStatus.Status && c.AttentionReason == seenStatus.AttentionReason)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(c => c.Status, connection.Status)
+                .SetProperty(c => c.AttentionReason, connection.AttentionReason)
+                .SetProperty(c => c.AttentionDetail, connection.AttentionDetail)
+                .SetProperty(c => c.Version, c => c.Version + 1)
+                .SetProperty(c => c.UpdatedAt, connection.UpdatedAt)
+                .SetProperty(c => c.UpdatedBy, connection.UpdatedBy), cancellationToken) == 1;
+        if (health is { } change && !healthApplied)
+        {
+            db.Entry(change.Audit).State = EntityState.Detached;
+            db.Entry(change.Event).State = EntityState.Detached;
+        }
+
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return run;
     }
 
@@ -298,7 +394,7 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
     /// What SR's answers say about the connection: a refused credential or a missing scope needs a person at once;
     /// transient failures only after <see cref="UnreachableAfter"/>; a complete listing clears "unreachable".
     /// </summary>
-    private void UpdateHealth(Connection connection, SrOutcome<bool>? failure, SyncRun run)
+    private (ConnectionAudit Audit, OutboxEvent Event)? UpdateHealth(Connection connection, SrOutcome<bool>? failure, SyncRun run)
     {
         var now = run.StartedAt;
         (AttentionReason Reason, string Detail)? attention = failure switch
@@ -313,33 +409,29 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
         if (failure is null)
         {
             connection.UnreachableSince = null;
-            if (connection is { Status: ConnectionStatus.NeedsAttention, AttentionReason: Connections.AttentionReason.Unreachable })
-            {
-                SetHealth(connection, ConnectionStatus.Active, null, null, now);
-            }
-
-            return;
+            return connection is { Status: ConnectionStatus.NeedsAttention, AttentionReason: Connections.AttentionReason.Unreachable }
+                ? SetHealth(connection, ConnectionStatus.Active, null, null, now)
+                : null;
         }
 
         if (attention is { } needed)
         {
-            SetHealth(connection, ConnectionStatus.NeedsAttention, needed.Reason, needed.Detail, now);
-            return;
+            return SetHealth(connection, ConnectionStatus.NeedsAttention, needed.Reason, needed.Detail, now);
         }
 
         connection.UnreachableSince ??= now;
-        if (now - connection.UnreachableSince >= UnreachableAfter && connection.Status == ConnectionStatus.Active)
-        {
-            SetHealth(connection, ConnectionStatus.NeedsAttention, Connections.AttentionReason.Unreachable,
-                $"SmartRecruiters has been failing since {connection.UnreachableSince:u}: {failure.Detail}", now);
-        }
+        return now - connection.UnreachableSince >= UnreachableAfter && connection.Status == ConnectionStatus.Active
+            ? SetHealth(connection, ConnectionStatus.NeedsAttention, Connections.AttentionReason.Unreachable,
+                $"SmartRecruiters has been failing since {connection.UnreachableSince:u}: {failure.Detail}", now)
+            : null;
     }
 
-    private void SetHealth(Connection connection, ConnectionStatus status, AttentionReason? reason, string? detail, DateTimeOffset now)
+    /// <summary>Changes the (untracked) connection and queues the audit line and the event; SaveAsync applies them if the change still holds.</summary>
+    private (ConnectionAudit Audit, OutboxEvent Event)? SetHealth(Connection connection, ConnectionStatus status, AttentionReason? reason, string? detail, DateTimeOffset now)
     {
         if (connection.Status == status && connection.AttentionReason == reason)
         {
-            return;
+            return null;
         }
 
         connection.Status = status;
@@ -348,13 +440,16 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
         connection.Version++;
         connection.UpdatedAt = now;
         connection.UpdatedBy = "system:job-sync";
-        db.ConnectionAudit.Add(new ConnectionAudit
+        var audit = new ConnectionAudit
         {
             ConnectionId = connection.Id, At = now, Actor = "system:job-sync", Action = "health_changed",
             Detail = reason is null ? status.ToString() : $"{status} ({reason})",
-        });
-        db.OutboxEvents.Add(OutboxEvent.Create(connection.Id, EventTypes.ConnectionHealthChanged,
-            new HealthEventPayload(connection.Id.Value, status.ToString(), reason?.ToString(), detail), now, EventJsonContext.Default.HealthEventPayload));
+        };
+        var healthEvent = OutboxEvent.Create(connection.Id, EventTypes.ConnectionHealthChanged,
+            new HealthEventPayload(connection.Id.Value, status.ToString(), reason?.ToString(), detail), now, EventJsonContext.Default.HealthEventPayload);
+        db.ConnectionAudit.Add(audit);
+        db.OutboxEvents.Add(healthEvent);
+        return (audit, healthEvent);
     }
 
     private static string? Cap(string? text, int length) => text is { } t && t.Length > length ? t[..length] : text;

@@ -41,6 +41,11 @@ internal sealed partial class ConnectionLane(
             _lastFullAttemptAt = await runs.Where(r => r.Kind == SyncKind.Full).MaxAsync(r => (DateTimeOffset?)r.StartedAt, cancellationToken);
         }
 
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<JobSync>().CloseOrphanedRunsAsync(Id, cancellationToken);
+        }
+
         registry.Activated(Id);
         Log.Activated(logger, Id.Value, RuntimeIdentity);
 

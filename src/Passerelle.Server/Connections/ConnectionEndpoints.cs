@@ -135,7 +135,8 @@ internal static partial class ConnectionEndpoints
     }
 
     private static async Task<Results<Ok<ConnectionView>, ProblemHttpResult>> UpdateAsync(
-        Guid id, UpdateConnectionRequest request, ConnectionService connections, PasserelleDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken)
+        Guid id, UpdateConnectionRequest request, ConnectionService connections, PasserelleDbContext db, ClaimsPrincipal user,
+        Microsoft.Extensions.Options.IOptions<Core.Jobs.SyncOptions> sync, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         foreach (var (field, value) in new[] { ("displayName", request.DisplayName), ("customerName", request.CustomerName) })
@@ -178,6 +179,29 @@ internal static partial class ConnectionEndpoints
         if (!user.MayTouch(id))
         {
             return Problems.NotFound("connection");
+        }
+
+        if (request.SyncInterval is not null || request.FullSyncInterval is not null)
+        {
+            // The two intervals as they will be, overrides or defaults: a full reconcile more often than an incremental
+            // sync would list every job where listing the changed ones suffices.
+            var current = await db.Connections.AsNoTracking().Where(c => c.Id == new ConnectionId(id))
+                .Select(c => new { c.SyncInterval, c.FullSyncInterval }).SingleOrDefaultAsync(cancellationToken);
+            if (current is null)
+            {
+                return Problems.NotFound("connection");
+            }
+
+            static TimeSpan? Override(TimeSpan? requested, TimeSpan? stored) => requested is { } r ? (r == TimeSpan.Zero ? null : r) : stored;
+            var incremental = Override(request.SyncInterval, current.SyncInterval) ?? sync.Value.Interval;
+            var reconcile = Override(request.FullSyncInterval, current.FullSyncInterval) ?? sync.Value.FullInterval;
+            if (reconcile < incremental)
+            {
+                return Problems.Validation(new Dictionary<string, string[]>
+                {
+                    ["fullSyncInterval"] = [$"The full reconcile interval ({reconcile:c}) cannot be shorter than the incremental sync interval ({incremental:c})."],
+                });
+            }
         }
 
         if (request.DisplayName?.Trim() is { } name && await db.Connections.AnyAsync(c => c.DisplayName == name && c.Id != new ConnectionId(id), cancellationToken))

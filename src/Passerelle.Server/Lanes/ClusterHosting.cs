@@ -85,7 +85,6 @@ internal static class ClusterHosting
             throw new InvalidOperationException("Passerelle cannot start: " + string.Join(" ", problems));
         }
 
-        builder.Services.AddPasserelleLanes();
         builder.UseOrleans(silo =>
         {
             if (cluster.Mode == ClusterMode.Redis)
@@ -93,17 +92,30 @@ internal static class ClusterHosting
                 var redis = ConfigurationOptions.Parse(cluster.Redis!);
                 silo.UseRedisClustering(options => options.ConfigurationOptions = redis);
                 silo.Configure<Orleans.Configuration.ClusterOptions>(options => (options.ClusterId, options.ServiceId) = (cluster.ClusterId, "passerelle"));
-                silo.ConfigureEndpoints(cluster.AdvertisedAddress is { } address ? IPAddress.Parse(address) : FirstIPv4(), cluster.SiloPort, cluster.GatewayPort,
-                    listenOnAnyHostAddress: true);
+                // Listen on the advertised address only: the silo port carries grain calls between nodes, unauthenticated,
+                // so it belongs on the private network the nodes share, not on every interface.
+                silo.ConfigureEndpoints(Advertised(cluster), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             }
             else
             {
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: "passerelle", clusterId: cluster.ClusterId);
             }
         });
+
+        // After the silo: the supervisor's first round calls grains, so it starts once the silo has.
+        builder.Services.AddPasserelleLanes();
     }
 
-    private static IPAddress FirstIPv4() =>
-        Dns.GetHostAddresses(Dns.GetHostName()).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
-        ?? IPAddress.Loopback;
+    private static IPAddress Advertised(ClusterOptions cluster)
+    {
+        if (cluster.AdvertisedAddress is { } configured)
+        {
+            return IPAddress.Parse(configured);
+        }
+
+        // Several nodes advertising 127.0.0.1 would each think the others are themselves: refuse rather than guess.
+        return Dns.GetHostAddresses(Dns.GetHostName()).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+            ?? throw new InvalidOperationException(
+                "Passerelle cannot start: Cluster:Mode is Redis but this host has no IPv4 address other than loopback for other nodes to reach it; set Cluster:AdvertisedAddress to the address the other nodes use.");
+    }
 }
