@@ -21,6 +21,7 @@ internal sealed partial class ConnectionLane(
 {
     private IGrainTimer? _timer;
     private bool _nudged;
+    private int _consecutiveFailures;
     private bool _syncing;
     private string? _pausedBecause;
     private DateTimeOffset? _lastSyncAt;
@@ -84,12 +85,16 @@ internal sealed partial class ConnectionLane(
         try
         {
             wait = await RunDueAsync(cancellationToken);
+            _consecutiveFailures = 0;
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // One connection's failure never stops its lane for good, nor anyone else's: try again a little later.
-            Log.TickFailed(logger, exception, Id.Value);
-            wait = Min(options.CurrentValue.SupervisorInterval, options.CurrentValue.Interval);
+            // One connection's failure never stops its lane for good, nor anyone else's: try again later, a little
+            // later each time (an interval, doubling, at most an hour), so a failure that persists does not spend
+            // the credential's budget on the same work over and over.
+            _consecutiveFailures++;
+            Log.TickFailed(logger, exception, Id.Value, _consecutiveFailures);
+            wait = RetryAfter(options.CurrentValue, _consecutiveFailures);
         }
         finally
         {
@@ -223,6 +228,13 @@ internal sealed partial class ConnectionLane(
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
+    internal static TimeSpan RetryAfter(SyncOptions settings, int failures)
+    {
+        var first = Min(settings.SupervisorInterval, settings.Interval);
+        var ticks = first.Ticks * Math.Pow(2, Math.Min(failures - 1, 20));
+        return TimeSpan.FromTicks((long)Math.Min(ticks, TimeSpan.FromHours(1).Ticks));
+    }
+
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Debug, "Lane {ConnectionId} active on {Node}")]
@@ -231,8 +243,8 @@ internal sealed partial class ConnectionLane(
         [LoggerMessage(2, LogLevel.Debug, "Lane {ConnectionId} deactivated ({Reason})")]
         public static partial void Deactivated(ILogger logger, Guid connectionId, string reason);
 
-        [LoggerMessage(3, LogLevel.Warning, "Lane {ConnectionId}: the sync failed; it is tried again shortly")]
-        public static partial void TickFailed(ILogger logger, Exception exception, Guid connectionId);
+        [LoggerMessage(3, LogLevel.Warning, "Lane {ConnectionId}: the sync failed ({Failures} in a row); it is tried again later")]
+        public static partial void TickFailed(ILogger logger, Exception exception, Guid connectionId, int failures);
 
         [LoggerMessage(4, LogLevel.Information, "Lane {ConnectionId}: {Kind} sync {RunId} complete={Complete}, {SrCalls} SR calls, {Created} created, {Updated} updated, {Closed} closed")]
         public static partial void Synced(ILogger logger, Guid connectionId, Guid runId, string kind, bool complete, int srCalls, int created, int updated, int closed);
