@@ -55,8 +55,18 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
 
     public async Task<SyncRun?> RunQueuedAsync(Guid runId, CancellationToken cancellationToken = default)
     {
-        var claimed = await db.SyncRuns.Where(r => r.Id == runId && r.State == SyncRunState.Queued)
-            .ExecuteUpdateAsync(set => set.SetProperty(r => r.State, SyncRunState.Running).SetProperty(r => r.StartedAt, time.GetUtcNow()), cancellationToken);
+        int claimed;
+        try
+        {
+            claimed = await db.SyncRuns.Where(r => r.Id == runId && r.State == SyncRunState.Queued)
+                .ExecuteUpdateAsync(set => set.SetProperty(r => r.State, SyncRunState.Running).SetProperty(r => r.StartedAt, time.GetUtcNow()), cancellationToken);
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // Another sync of this connection is running (the one-running-sync index): the run stays queued for later.
+            return null;
+        }
+
         if (claimed == 0)
         {
             return null;
@@ -125,51 +135,55 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
         run.State = SyncRunState.Running;
         run.StartedAt = started;
         run.Node = Node;
+        if (queued is null)
+        {
+            // Recorded as running before anything is asked of SR: the one-running-sync-per-connection index turns a
+            // second, concurrent sync of this connection (two lanes during a failover) away here.
+            db.SyncRuns.Add(run);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException)
+            {
+                db.ChangeTracker.Clear();
+                return null;
+            }
+        }
+
         try
         {
-            return await SyncAsync(connection, kind, run, queued is not null, cancellationToken);
+            return await SyncAsync(connection, kind, run, cancellationToken);
         }
         catch (Exception exception)
         {
             // Whatever happened (SR, the database, a node stopping), the run gets an answer instead of "Running" forever.
-            await RecordFailureAsync(run, queued is not null, exception);
+            await RecordFailureAsync(run, exception);
             throw;
         }
     }
 
-    private async Task RecordFailureAsync(SyncRun run, bool wasQueued, Exception exception)
+    private async Task RecordFailureAsync(SyncRun run, Exception exception)
     {
         db.ChangeTracker.Clear();
         var error = exception is OperationCanceledException
             ? "The sync was interrupted (the node stopped or the lane moved); the next sync carries on."
-            : $"The sync failed ({exception.GetType().Name}); the lane tries again shortly.";
+            : $"The sync failed ({exception.GetType().Name}); the lane tries again later.";
         var finished = time.GetUtcNow();
         try
         {
-            if (wasQueued)
-            {
-                await db.SyncRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(set => set
-                    .SetProperty(r => r.State, SyncRunState.Finished).SetProperty(r => r.FinishedAt, finished)
-                    .SetProperty(r => r.Complete, false).SetProperty(r => r.Error, error), CancellationToken.None);
-            }
-            else
-            {
-                db.SyncRuns.Add(new SyncRun
-                {
-                    Id = run.Id, ConnectionId = run.ConnectionId, Kind = run.Kind, Trigger = run.Trigger, RequestedAt = run.RequestedAt,
-                    StartedAt = run.StartedAt, FinishedAt = finished, State = SyncRunState.Finished, Error = error, Node = run.Node,
-                    Pages = run.Pages, SrCalls = run.SrCalls,
-                });
-                await db.SaveChangesAsync(CancellationToken.None);
-            }
+            await db.SyncRuns.Where(r => r.Id == run.Id && r.State == SyncRunState.Running).ExecuteUpdateAsync(set => set
+                .SetProperty(r => r.State, SyncRunState.Finished).SetProperty(r => r.FinishedAt, finished)
+                .SetProperty(r => r.Complete, false).SetProperty(r => r.Error, error), CancellationToken.None);
         }
         catch (Exception)
         {
-            // The database itself is what failed: the lane's log has the original exception; nothing more to do here.
+            // The database itself is what failed: the lane's log has the original exception, and the next lane to
+            // start closes the run.
         }
     }
 
-    private async Task<SyncRun> SyncAsync(Connection connection, SyncKind kind, SyncRun run, bool wasQueued, CancellationToken cancellationToken)
+    private async Task<SyncRun> SyncAsync(Connection connection, SyncKind kind, SyncRun run, CancellationToken cancellationToken)
     {
         var id = connection.Id;
         var seenStatus = (connection.Status, connection.AttentionReason);
@@ -311,10 +325,6 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
         var health = UpdateHealth(connection, listing.Failure, run);
         run.FinishedAt = time.GetUtcNow();
         run.State = SyncRunState.Finished;
-        if (!wasQueued)
-        {
-            db.SyncRuns.Add(run);
-        }
 
         // One transaction: offers, events, the run and the connection's state are stored together or not at all.
         // The connection is updated only if it was not disconnected meanwhile, and its health only if nobody

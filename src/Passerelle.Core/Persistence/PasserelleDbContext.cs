@@ -104,6 +104,10 @@ public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(
             run.HasKey(r => r.Id);
             run.HasIndex(r => new { r.ConnectionId, r.StartedAt });
             run.HasIndex(r => new { r.ConnectionId, r.State });
+
+            // At most one running sync per connection, whatever the lanes do: the database is the last word, even
+            // while a failover briefly gives a connection two lanes.
+            run.HasIndex(r => r.ConnectionId).IsUnique().HasFilter("\"State\" = 'Running'").HasDatabaseName("IX_SyncRuns_OneRunningPerConnection");
             run.Property(r => r.Trigger).HasMaxLength(200);
             run.Property(r => r.Node).HasMaxLength(200);
             run.Property(r => r.Error).HasMaxLength(2000);

@@ -384,6 +384,11 @@ namespace Passerelle.Core.Persistence.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ConnectionId")
+                        .IsUnique()
+                        .HasDatabaseName("IX_SyncRuns_OneRunningPerConnection")
+                        .HasFilter("\"State\" = 'Running'");
+
                     b.HasIndex("ConnectionId", "StartedAt");
 
                     b.HasIndex("ConnectionId", "State");

@@ -376,6 +376,11 @@ namespace Passerelle.Core.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ConnectionId")
+                        .IsUnique()
+                        .HasDatabaseName("IX_SyncRuns_OneRunningPerConnection")
+                        .HasFilter("\"State\" = 'Running'");
+
                     b.HasIndex("ConnectionId", "StartedAt");
 
                     b.HasIndex("ConnectionId", "State");
