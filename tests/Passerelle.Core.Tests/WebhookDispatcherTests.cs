@@ -349,4 +349,47 @@ public sealed class WebhookDispatcherTests : IAsyncLifetime
         (await _harness.Dispatcher().DeliverDueAsync()).Delivered.ShouldBe(2, "a resumed subscription gets what waited, even after 24 h");
         _receiver.Received.Select(r => r.EventId).ShouldBe([first.Id.ToString(), second.Id.ToString()]);
     }
+
+    [Fact]
+    public async Task A_host_name_that_resolves_to_a_private_address_is_refused_at_connect_time()
+    {
+        await using var strict = await WebhookHarness.CreateAsync(allowPrivateNetworks: false);
+        var connection = await strict.ConnectionAsync();
+        var (subscription, _) = await strict.SubscribeAsync(new Uri($"http://localhost:{_receiver.Url().Port}/hooks"));
+        await strict.EventAsync(connection);
+
+        (await strict.Dispatcher().RunOnceAsync()).Delivery.Retrying.ShouldBe(1);
+
+        _receiver.Received.ShouldBeEmpty("the request never reaches a loopback receiver");
+        var delivery = (await strict.DeliveriesAsync(subscription.Id)).Single();
+        (delivery.Status, delivery.Attempts, delivery.LastStatusCode).ShouldBe((DeliveryStatus.Pending, 1, (int?)null));
+        delivery.LastError.ShouldBe("The receiver's address is not public.");
+    }
+
+    [Theory]
+    [InlineData("8.8.8.8", true)]
+    [InlineData("2a00:1450:4007:80e::200e", true)]
+    [InlineData("10.1.2.3", false)]
+    [InlineData("172.16.0.1", false)]
+    [InlineData("172.31.255.255", false)]
+    [InlineData("172.32.0.1", true)]
+    [InlineData("192.168.1.1", false)]
+    [InlineData("169.254.169.254", false)]
+    [InlineData("100.64.0.1", false)]
+    [InlineData("100.127.255.255", false)]
+    [InlineData("100.128.0.1", true)]
+    [InlineData("127.0.0.1", false)]
+    [InlineData("0.0.0.0", false)]
+    [InlineData("224.0.0.1", false)]
+    [InlineData("::1", false)]
+    [InlineData("::", false)]
+    [InlineData("fd00::1", false)]
+    [InlineData("fc00::1", false)]
+    [InlineData("fe80::1", false)]
+    [InlineData("::ffff:10.0.0.1", false)]
+    [InlineData("::ffff:8.8.8.8", true)]
+    [InlineData("64:ff9b::a9fe:a9fe", false)]
+    [InlineData("2002:c0a8:0101::1", false)]
+    public void Only_public_addresses_are_public(string address, bool expected) =>
+        WebhookAddresses.IsPublic(IPAddress.Parse(address)).ShouldBe(expected);
 }

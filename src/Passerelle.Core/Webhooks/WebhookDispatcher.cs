@@ -228,6 +228,10 @@ public sealed partial class WebhookDispatcher(
         {
             return new Attempt(false, null, $"No answer within {options.Value.Timeout.TotalSeconds:0} s.", false, (long)time.GetElapsedTime(started).TotalMilliseconds);
         }
+        catch (HttpRequestException e) when (e.InnerException is WebhookAddressNotPublicException)
+        {
+            return new Attempt(false, null, WebhookAddresses.NotPublicReason, false, (long)time.GetElapsedTime(started).TotalMilliseconds);
+        }
         catch (HttpRequestException e)
         {
             return new Attempt(false, null, $"Could not reach the receiver ({e.HttpRequestError}).", false, (long)time.GetElapsedTime(started).TotalMilliseconds);
