@@ -400,4 +400,32 @@ public sealed class WebhookApiTests : IAsyncDisposable
 
         failure.ToString().ShouldContain("Webhooks:AllowPrivateNetworks");
     }
+
+    [Fact]
+    public async Task Resuming_a_subscription_paused_for_longer_than_the_retry_window_gives_its_deliveries_their_window_back()
+    {
+        var admin = _server.Admin();
+        var connection = await _server.ConnectionAsync();
+        var (id, secret) = await SubscribeAsync(admin, new { url = "https://hooks.example.test/paused" });
+        _server.Receiver.Secret = secret;
+        _server.Receiver.Respond = _ => HttpStatusCode.ServiceUnavailable;
+        (await admin.PatchAsJsonAsync($"{Hooks}/{id}", new { paused = true })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await _server.EventAsync(connection);
+        await _server.FanOutAsync();
+
+        // Thirty hours of pause, as the database sees it: the delivery was created before the last 24 h.
+        var longAgo = TimeProvider.System.GetUtcNow().AddHours(-30);
+        await using (var db = _server.Db())
+        {
+            await db.WebhookDeliveries.Where(d => d.SubscriptionId == Guid.Parse(id)).ExecuteUpdateAsync(set => set
+                .SetProperty(d => d.CreatedAt, longAgo).SetProperty(d => d.NextAttemptAt, longAgo));
+        }
+
+        (await admin.PatchAsJsonAsync($"{Hooks}/{id}", new { paused = false })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await _server.DispatchAsync()).Delivery.Retrying.ShouldBe(1, "the first attempt after the pause is not the last");
+
+        var delivery = (await (await admin.GetAsync($"{Hooks}/{id}/deliveries")).ShouldBeJsonAsync(HttpStatusCode.OK))["items"]!.AsArray().Single()!;
+        (delivery.Str("status"), delivery["attempts"]!.GetValue<int>()).ShouldBe(("pending", 1));
+        delivery["nextAttemptAt"]!.GetValue<DateTimeOffset>().ShouldBeGreaterThan(delivery["lastAttemptAt"]!.GetValue<DateTimeOffset>());
+    }
 }

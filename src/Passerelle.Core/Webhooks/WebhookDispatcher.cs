@@ -386,6 +386,20 @@ public sealed partial class WebhookDispatcher(
 
     private const string ExpiredUnsent = "Not sent: the receiver kept failing until this delivery's retry window ended; replay it once the receiver is back.";
 
+    /// <summary>
+    /// Gives the pending deliveries of a subscription being resumed their retry window back: a delivery is retried for
+    /// <see cref="WebhookOptions.RetryFor"/> after its <c>CreatedAt</c>, and time spent paused must not use it up, or a
+    /// pause longer than the window would leave each waiting delivery a single attempt. Their <c>CreatedAt</c> becomes
+    /// <paramref name="now"/>; their order among themselves is kept by their ids (UUIDv7, in creation order).
+    /// Call it while the subscription is still paused, so that no round sends them in between.
+    /// </summary>
+    public static Task<int> RestartRetryWindowAsync(PasserelleDbContext db, Guid subscriptionId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.WebhookDeliveries.Where(d => d.SubscriptionId == subscriptionId && d.Status == DeliveryStatus.Pending && d.CreatedAt < now)
+            .ExecuteUpdateAsync(set => set.SetProperty(d => d.CreatedAt, now), cancellationToken);
+    }
+
     /// <summary>Creates a pending delivery, due at once.</summary>
     public static WebhookDelivery NewDelivery(Guid subscriptionId, Guid eventId, string eventType, ConnectionId connection, DateTimeOffset now, Guid? replayOf) => new()
     {

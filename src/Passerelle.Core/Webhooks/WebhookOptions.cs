@@ -19,7 +19,7 @@ public sealed class WebhookOptions
     /// <summary>The longest wait between two attempts. Default 1 hour.</summary>
     public TimeSpan RetryCap { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>How long after its creation a delivery is retried before it is marked failed. Default 24 hours.</summary>
+    /// <summary>How long after its creation (or its subscription's resume) a delivery is retried before it is marked failed. Default 24 hours.</summary>
     public TimeSpan RetryFor { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>How long a receiver has to answer one request. Default 10 seconds.</summary>

@@ -71,7 +71,7 @@ internal static class WebhookEndpoints
         group.MapPost("/", CreateAsync).WithSummary("Subscribe a URL to events; the answer is the only time the signing secret is shown.");
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:guid}", GetAsync);
-        group.MapPatch("/{id:guid}", UpdateAsync).WithSummary("Change the URL, description, event types, connections, or pause/resume.");
+        group.MapPatch("/{id:guid}", UpdateAsync).WithSummary("Change the URL, description, event types, connections, or pause/resume (resuming restarts the waiting deliveries' 24 h).");
         group.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Delete the subscription and its delivery log.");
         group.MapPost("/{id:guid}/rotate-secret", RotateSecretAsync).WithSummary("Replace the signing secret at once; the new one is shown in this answer only.");
         group.MapGet("/{id:guid}/deliveries", DeliveriesAsync).WithSummary("The delivery log, newest first, with cursor pagination.");
@@ -159,13 +159,21 @@ internal static class WebhookEndpoints
             subscription.ConnectionIds = [.. request.ConnectionIds.Distinct()];
         }
 
+        var now = time.GetUtcNow();
         if (request.Paused is { } paused)
         {
+            if (subscription.IsPaused && !paused)
+            {
+                // Before the subscription is saved as resumed, so no round sends them with the old window. Should the save
+                // then fail, the only effect is a window restarted while still paused.
+                await WebhookDispatcher.RestartRetryWindowAsync(db, subscription.Id, now, cancellationToken);
+            }
+
             subscription.IsPaused = paused;
         }
 
         subscription.Version++;
-        subscription.UpdatedAt = time.GetUtcNow();
+        subscription.UpdatedAt = now;
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(WebhookSubscriptionView.From(subscription));
     }
