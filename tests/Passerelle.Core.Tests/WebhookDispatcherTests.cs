@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -349,4 +350,180 @@ public sealed class WebhookDispatcherTests : IAsyncLifetime
         (await _harness.Dispatcher().DeliverDueAsync()).Delivered.ShouldBe(2, "a resumed subscription gets what waited, even after 24 h");
         _receiver.Received.Select(r => r.EventId).ShouldBe([first.Id.ToString(), second.Id.ToString()]);
     }
+
+    [Fact]
+    public async Task A_receiver_that_is_down_with_a_backlog_gets_one_request_per_backoff_step_and_does_not_hold_up_the_others()
+    {
+        _receiver.Respond = r => Task.FromResult(r.Path == "/down" ? 503 : 200);
+        var (a, b) = (await _harness.ConnectionAsync(), await _harness.ConnectionAsync());
+        var (down, _) = await _harness.SubscribeAsync(_receiver.Url("/down"), connections: [a]);
+        var (up, _) = await _harness.SubscribeAsync(_receiver.Url("/up"), connections: [b]);
+        for (var i = 0; i < 150; i++)
+        {
+            await _harness.EventAsync(a, jobId: $"job-{i}");
+        }
+
+        _harness.Time.Advance(TimeSpan.FromSeconds(1));
+        await _harness.EventAsync(b);
+        while ((await _harness.Dispatcher().FanOutAsync()).Events > 0)
+        {
+        }
+
+        // The healthy subscription's one event is newer than the whole backlog, and BatchSize is 100.
+        await _harness.Dispatcher().DeliverDueAsync();
+
+        (await _harness.DeliveriesAsync(up.Id)).Single().Status.ShouldBe(DeliveryStatus.Delivered, "a healthy subscription is served in the first round");
+        _receiver.Received.Count(r => r.Path == "/down").ShouldBe(1);
+
+        // Rounds every 2 s for 10 minutes: the down receiver is called only when its oldest delivery's retry is due.
+        for (var round = 0; round < 300; round++)
+        {
+            _harness.Time.Advance(TimeSpan.FromSeconds(2));
+            await _harness.Dispatcher().DeliverDueAsync();
+        }
+
+        var deliveries = await _harness.DeliveriesAsync(down.Id);
+        var head = deliveries.Single(d => d.Attempts > 0);
+        var calls = _receiver.Received.Where(r => r.Path == "/down").ToList();
+        calls.ShouldAllBe(r => r.DeliveryId == head.Id.ToString(), "only the oldest delivery is tried while the receiver is down");
+        calls.Count.ShouldBe(head.Attempts);
+        head.Attempts.ShouldBeInRange(5, 7); // 10 s, 20 s, 40 s, 80 s, 160 s, 320 s (+ up to 20 %) in 600 s.
+        deliveries.Where(d => d.Id != head.Id).ShouldAllBe(d => d.Status == DeliveryStatus.Pending && d.Attempts == 0 && d.NextAttemptAt >= head.NextAttemptAt,
+            "the rest wait for the oldest one's next attempt");
+
+        // Once the receiver is back, the backlog drains, a capped share per round.
+        _receiver.Respond = _ => Task.FromResult(200);
+        _harness.Time.SetUtcNow(head.NextAttemptAt);
+        for (var round = 0; round < 40 && (await _harness.DeliveriesAsync(down.Id)).Any(d => d.Status == DeliveryStatus.Pending); round++)
+        {
+            var result = await _harness.Dispatcher().DeliverDueAsync();
+            result.Attempted.ShouldBeLessThanOrEqualTo(10, "one subscription gets at most Lease / Timeout sends per round");
+        }
+
+        (await _harness.DeliveriesAsync(down.Id)).ShouldAllBe(d => d.Status == DeliveryStatus.Delivered);
+        _receiver.Received.Where(r => r.Path == "/down").Select(r => r.DeliveryId).Distinct().Count().ShouldBe(150);
+    }
+
+    [Fact]
+    public async Task Deliveries_held_back_behind_a_failing_one_fail_with_it_once_their_window_has_passed()
+    {
+        _receiver.Respond = _ => HttpStatus.Of(HttpStatusCode.ServiceUnavailable);
+        var connection = await _harness.ConnectionAsync();
+        var (subscription, _) = await _harness.SubscribeAsync(_receiver.Url());
+        for (var i = 0; i < 3; i++)
+        {
+            await _harness.EventAsync(connection, jobId: $"job-{i}");
+        }
+
+        await _harness.Dispatcher().FanOutAsync();
+        for (var rounds = 0; (await _harness.DeliveriesAsync(subscription.Id)).Any(d => d.Status == DeliveryStatus.Pending); rounds++)
+        {
+            rounds.ShouldBeLessThan(100, "the retries must end");
+            var next = (await _harness.DeliveriesAsync(subscription.Id)).Where(d => d.Status == DeliveryStatus.Pending).Min(d => d.NextAttemptAt);
+            _harness.Time.SetUtcNow(next > _harness.Time.GetUtcNow() ? next : _harness.Time.GetUtcNow());
+            await _harness.Dispatcher().DeliverDueAsync();
+        }
+
+        var deliveries = await _harness.DeliveriesAsync(subscription.Id);
+        var head = deliveries.Single(d => d.Attempts > 0);
+        _receiver.Received.ShouldAllBe(r => r.DeliveryId == head.Id.ToString());
+        deliveries.ShouldAllBe(d => d.Status == DeliveryStatus.Failed);
+        deliveries.Where(d => d.Id != head.Id).ShouldAllBe(d => d.Attempts == 0 && d.LastError!.StartsWith("Not sent", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_slow_receiver_gets_only_what_fits_in_the_lease_and_each_outcome_is_recorded_as_it_comes()
+    {
+        var connection = await _harness.ConnectionAsync();
+        var (subscription, _) = await _harness.SubscribeAsync(_receiver.Url());
+        for (var i = 0; i < 20; i++)
+        {
+            await _harness.EventAsync(connection, jobId: $"job-{i}");
+        }
+
+        await _harness.Dispatcher().FanOutAsync();
+        var leaseEnd = _harness.Time.GetUtcNow() + TimeSpan.FromMinutes(2);
+        var sentAt = new ConcurrentQueue<DateTimeOffset>();
+        var recordedBefore = new ConcurrentQueue<int>();
+        var otherNode = 0;
+        _receiver.Respond = async _ =>
+        {
+            sentAt.Enqueue(_harness.Time.GetUtcNow());
+            await using (var db = _harness.Db())
+            {
+                recordedBefore.Enqueue(await db.WebhookDeliveries.CountAsync(d => d.Status == DeliveryStatus.Delivered));
+            }
+
+            // Each answer takes 15 s; once the first node's lease is over, another node runs a round.
+            _harness.Time.Advance(TimeSpan.FromSeconds(15));
+            if (_harness.Time.GetUtcNow() >= leaseEnd && Interlocked.Exchange(ref otherNode, 1) == 0)
+            {
+                await _harness.Dispatcher().DeliverDueAsync();
+            }
+
+            return 200;
+        };
+
+        var first = await _harness.Dispatcher().DeliverDueAsync();
+
+        first.Delivered.ShouldBe(first.Attempted);
+        first.Attempted.ShouldBeInRange(1, 10);
+        sentAt.ShouldAllBe(t => leaseEnd - t >= TimeSpan.FromSeconds(10), "a request is sent only while one timeout of the lease is left");
+        recordedBefore.ShouldBe(Enumerable.Range(0, first.Attempted), "each outcome is written before the next request");
+        var released = (await _harness.DeliveriesAsync(subscription.Id)).Where(d => d.Status == DeliveryStatus.Pending).ToList();
+        released.Count.ShouldBe(20 - first.Attempted);
+        released.ShouldAllBe(d => d.Attempts == 0 && d.LeaseUntil == null, "what did not fit is released, not attempted");
+
+        for (var round = 0; round < 10 && (await _harness.DeliveriesAsync(subscription.Id)).Any(d => d.Status == DeliveryStatus.Pending); round++)
+        {
+            await _harness.Dispatcher().DeliverDueAsync();
+        }
+
+        _receiver.Received.Count.ShouldBe(20, "no delivery is sent twice");
+        _receiver.Received.Select(r => r.DeliveryId).Distinct().Count().ShouldBe(20);
+        (await _harness.DeliveriesAsync(subscription.Id)).ShouldAllBe(d => d.Status == DeliveryStatus.Delivered && d.Attempts == 1);
+    }
+
+    [Fact]
+    public async Task A_host_name_that_resolves_to_a_private_address_is_refused_at_connect_time()
+    {
+        await using var strict = await WebhookHarness.CreateAsync(allowPrivateNetworks: false);
+        var connection = await strict.ConnectionAsync();
+        var (subscription, _) = await strict.SubscribeAsync(new Uri($"http://localhost:{_receiver.Url().Port}/hooks"));
+        await strict.EventAsync(connection);
+
+        (await strict.Dispatcher().RunOnceAsync()).Delivery.Retrying.ShouldBe(1);
+
+        _receiver.Received.ShouldBeEmpty("the request never reaches a loopback receiver");
+        var delivery = (await strict.DeliveriesAsync(subscription.Id)).Single();
+        (delivery.Status, delivery.Attempts, delivery.LastStatusCode).ShouldBe((DeliveryStatus.Pending, 1, (int?)null));
+        delivery.LastError.ShouldBe("The receiver's address is not public.");
+    }
+
+    [Theory]
+    [InlineData("8.8.8.8", true)]
+    [InlineData("2a00:1450:4007:80e::200e", true)]
+    [InlineData("10.1.2.3", false)]
+    [InlineData("172.16.0.1", false)]
+    [InlineData("172.31.255.255", false)]
+    [InlineData("172.32.0.1", true)]
+    [InlineData("192.168.1.1", false)]
+    [InlineData("169.254.169.254", false)]
+    [InlineData("100.64.0.1", false)]
+    [InlineData("100.127.255.255", false)]
+    [InlineData("100.128.0.1", true)]
+    [InlineData("127.0.0.1", false)]
+    [InlineData("0.0.0.0", false)]
+    [InlineData("224.0.0.1", false)]
+    [InlineData("::1", false)]
+    [InlineData("::", false)]
+    [InlineData("fd00::1", false)]
+    [InlineData("fc00::1", false)]
+    [InlineData("fe80::1", false)]
+    [InlineData("::ffff:10.0.0.1", false)]
+    [InlineData("::ffff:8.8.8.8", true)]
+    [InlineData("64:ff9b::a9fe:a9fe", false)]
+    [InlineData("2002:c0a8:0101::1", false)]
+    public void Only_public_addresses_are_public(string address, bool expected) =>
+        WebhookAddresses.IsPublic(IPAddress.Parse(address)).ShouldBe(expected);
 }

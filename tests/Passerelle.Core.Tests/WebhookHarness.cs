@@ -143,12 +143,20 @@ public sealed class WebhookHarness : IAsyncDisposable
 
     public FakeTimeProvider Time { get; }
 
-    public static async Task<WebhookHarness> CreateAsync(Action<IHttpClientBuilder>? http = null)
+    /// <summary>
+    /// The receiver listens on 127.0.0.1, so <c>Webhooks:AllowPrivateNetworks</c> is on unless
+    /// <paramref name="allowPrivateNetworks"/> says otherwise.
+    /// </summary>
+    public static async Task<WebhookHarness> CreateAsync(Action<IHttpClientBuilder>? http = null, bool allowPrivateNetworks = true)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("passerelle-webhooks-");
         var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Passerelle:DataDirectory"] = dataDirectory.FullName })
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Passerelle:DataDirectory"] = dataDirectory.FullName,
+                ["Webhooks:AllowPrivateNetworks"] = allowPrivateNetworks ? "true" : "false",
+            })
             .Build();
         var time = new FakeTimeProvider(Start);
         var services = new ServiceCollection();

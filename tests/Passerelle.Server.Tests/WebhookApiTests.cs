@@ -55,8 +55,14 @@ public sealed class WebhookServer : IAsyncDisposable
 {
     private readonly ServerFactory _factory = new();
 
-    public WebhookServer()
+    /// <param name="allowPrivateNetworks">Sets <c>Webhooks:AllowPrivateNetworks</c> (off by default, as in production).</param>
+    public WebhookServer(bool allowPrivateNetworks = false)
     {
+        if (allowPrivateNetworks)
+        {
+            _factory.Settings["Webhooks:AllowPrivateNetworks"] = "true";
+        }
+
         App = _factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
         {
             var worker = services.Single(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && d.ImplementationType == typeof(WebhookDispatcherWorker));
@@ -226,7 +232,7 @@ public sealed class WebhookApiTests : IAsyncDisposable
         (await (await admin.PostAsJsonAsync(Hooks, new { url = "https://hooks.example.test/x", secret = "mine" })).ShouldBeJsonAsync(HttpStatusCode.BadRequest))
             .Str("code").ShouldBe("request.malformed");
 
-        var (id, _) = await SubscribeAsync(admin, new { url = "http://127.0.0.1:8089/hooks", eventTypes = new[] { "job.closed" }, connectionIds = new[] { connection } });
+        var (id, _) = await SubscribeAsync(admin, new { url = "https://hooks.example.test/closed", eventTypes = new[] { "job.closed" }, connectionIds = new[] { connection } });
         (await (await admin.PatchAsJsonAsync($"{Hooks}/{id}", new { url = "http://10.0.0.1/hooks" })).ShouldBeJsonAsync(HttpStatusCode.BadRequest))["errors"]!["url"].ShouldNotBeNull();
         (await (await admin.GetAsync($"{Hooks}/{Guid.NewGuid()}")).ShouldBeJsonAsync(HttpStatusCode.NotFound)).Str("code").ShouldBe("not_found");
         (await (await admin.GetAsync($"{Hooks}/{id}/deliveries?cursor=nonsense")).ShouldBeJsonAsync(HttpStatusCode.BadRequest)).Str("code").ShouldBe("webhooks.bad_cursor");
@@ -346,5 +352,80 @@ public sealed class WebhookApiTests : IAsyncDisposable
         var failure = Should.Throw<Microsoft.Extensions.Options.OptionsValidationException>(() => bad.CreateClient());
 
         failure.Message.ShouldContain("Webhooks:PollInterval is 00:00:00");
+    }
+
+    [Fact]
+    public async Task A_url_to_a_private_loopback_or_link_local_address_is_refused_with_its_own_code()
+    {
+        var admin = _server.Admin();
+        string[] refused =
+        [
+            "https://10.0.0.5/hooks", "https://172.20.1.1/hooks", "https://192.168.1.10/hooks", "https://169.254.169.254/latest/meta-data",
+            "https://100.64.0.1/hooks", "https://[fd00::1]/hooks", "https://[fe80::1]/hooks", "https://[::1]/hooks", "https://127.0.0.1/hooks",
+            "https://0.0.0.0/hooks", "https://localhost/hooks", "https://api.localhost/hooks", "http://127.0.0.1:8089/hooks", "http://localhost:8089/hooks",
+        ];
+        foreach (var url in refused)
+        {
+            var problem = await (await admin.PostAsJsonAsync(Hooks, new { url })).ShouldBeJsonAsync(HttpStatusCode.BadRequest);
+            problem.Str("code").ShouldBe("webhooks.url_not_public", url);
+            problem.Str("detail").ShouldContain("public HTTPS URL");
+        }
+
+        var (id, _) = await SubscribeAsync(admin, new { url = "https://93.184.215.14/hooks" });
+        (await (await admin.PatchAsJsonAsync($"{Hooks}/{id}", new { url = "https://169.254.169.254/latest" })).ShouldBeJsonAsync(HttpStatusCode.BadRequest))
+            .Str("code").ShouldBe("webhooks.url_not_public");
+        (await admin.GetStringAsync($"{Hooks}/{id}")).ShouldContain("93.184.215.14");
+    }
+
+    [Fact]
+    public async Task With_private_networks_allowed_an_on_premise_or_local_receiver_may_be_subscribed_but_plain_http_only_to_this_machine()
+    {
+        await using var onPremise = new WebhookServer(allowPrivateNetworks: true);
+        var admin = onPremise.Admin();
+
+        await SubscribeAsync(admin, new { url = "http://127.0.0.1:8089/hooks" });
+        await SubscribeAsync(admin, new { url = "http://localhost:8089/hooks" });
+        await SubscribeAsync(admin, new { url = "https://10.0.0.5/hooks" });
+        var problem = await (await admin.PostAsJsonAsync(Hooks, new { url = "http://10.0.0.5/hooks" })).ShouldBeJsonAsync(HttpStatusCode.BadRequest);
+        (problem.Str("code"), problem["errors"]!["url"] is not null).ShouldBe(("validation_failed", true));
+    }
+
+    [Fact]
+    public async Task A_bad_allow_private_networks_value_stops_the_start()
+    {
+        await using var factory = new ServerFactory();
+        await using var bad = factory.WithWebHostBuilder(builder => builder.UseSetting("Webhooks:AllowPrivateNetworks", "sometimes"));
+
+        var failure = Should.Throw<Exception>(() => bad.CreateClient());
+
+        failure.ToString().ShouldContain("Webhooks:AllowPrivateNetworks");
+    }
+
+    [Fact]
+    public async Task Resuming_a_subscription_paused_for_longer_than_the_retry_window_gives_its_deliveries_their_window_back()
+    {
+        var admin = _server.Admin();
+        var connection = await _server.ConnectionAsync();
+        var (id, secret) = await SubscribeAsync(admin, new { url = "https://hooks.example.test/paused" });
+        _server.Receiver.Secret = secret;
+        _server.Receiver.Respond = _ => HttpStatusCode.ServiceUnavailable;
+        (await admin.PatchAsJsonAsync($"{Hooks}/{id}", new { paused = true })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await _server.EventAsync(connection);
+        await _server.FanOutAsync();
+
+        // Thirty hours of pause, as the database sees it: the delivery was created before the last 24 h.
+        var longAgo = TimeProvider.System.GetUtcNow().AddHours(-30);
+        await using (var db = _server.Db())
+        {
+            await db.WebhookDeliveries.Where(d => d.SubscriptionId == Guid.Parse(id)).ExecuteUpdateAsync(set => set
+                .SetProperty(d => d.CreatedAt, longAgo).SetProperty(d => d.NextAttemptAt, longAgo));
+        }
+
+        (await admin.PatchAsJsonAsync($"{Hooks}/{id}", new { paused = false })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await _server.DispatchAsync()).Delivery.Retrying.ShouldBe(1, "the first attempt after the pause is not the last");
+
+        var delivery = (await (await admin.GetAsync($"{Hooks}/{id}/deliveries")).ShouldBeJsonAsync(HttpStatusCode.OK))["items"]!.AsArray().Single()!;
+        (delivery.Str("status"), delivery["attempts"]!.GetValue<int>()).ShouldBe(("pending", 1));
+        delivery["nextAttemptAt"]!.GetValue<DateTimeOffset>().ShouldBeGreaterThan(delivery["lastAttemptAt"]!.GetValue<DateTimeOffset>());
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -13,8 +12,8 @@ namespace Passerelle.Core.Webhooks;
 /// <summary>What one fan-out round did: events taken from the outbox and deliveries created for them.</summary>
 public sealed record FanOutResult(int Events, int Deliveries);
 
-/// <summary>What one delivery round did.</summary>
-public sealed record DeliveryRound(int Attempted, int Delivered, int Retrying, int Failed)
+/// <summary>What one delivery round did; <paramref name="MoreDue"/> when due deliveries were left for the next round.</summary>
+public sealed record DeliveryRound(int Attempted, int Delivered, int Retrying, int Failed, bool MoreDue = false)
 {
     public static readonly DeliveryRound None = new(0, 0, 0, 0);
 }
@@ -102,21 +101,47 @@ public sealed partial class WebhookDispatcher(
     }
 
     /// <summary>
-    /// Leases up to a batch of due deliveries of subscriptions that are not paused, oldest first, and sends them:
-    /// one subscription's requests one after the other, several subscriptions at once. After a failed attempt the
-    /// rest of that subscription's batch is released for the next round, so a receiver that is down costs one
-    /// attempt per round rather than one timeout per waiting event.
+    /// Leases due deliveries of subscriptions that are not paused and sends them: one subscription's requests one after
+    /// the other, oldest first, several subscriptions at once. Subscriptions are served longest-waiting first, each at
+    /// most <see cref="SendsPerSubscription"/> deliveries per round (at most <see cref="WebhookOptions.BatchSize"/> in
+    /// all), so a large backlog never crowds the others out. Each outcome is written as soon as it is known, and a
+    /// request is sent only while the lease has room for it. After a failed attempt the subscription's other
+    /// deliveries wait for that one's next attempt, so a receiver that is down gets one request per backoff step.
     /// </summary>
     public async Task<DeliveryRound> DeliverDueAsync(CancellationToken cancellationToken = default)
     {
         var settings = options.Value;
         var now = time.GetUtcNow();
-        var due = await db.WebhookDeliveries.AsNoTracking()
-            .Where(d => d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now && (d.LeaseUntil == null || d.LeaseUntil < now))
-            .Where(d => db.WebhookSubscriptions.Any(s => s.Id == d.SubscriptionId && !s.IsPaused))
-            .OrderBy(d => d.CreatedAt).ThenBy(d => d.Id).Take(settings.BatchSize)
-            .Select(d => new Due(d.Id, d.SubscriptionId, d.EventId, d.EventType, d.Attempts, d.CreatedAt))
+        var perSubscription = SendsPerSubscription(settings);
+        var waiting = await DueAt(now)
+            .GroupBy(d => d.SubscriptionId)
+            .Select(g => new { SubscriptionId = g.Key, Oldest = g.Min(d => d.CreatedAt) })
+            .OrderBy(g => g.Oldest).ThenBy(g => g.SubscriptionId).Take(settings.BatchSize)
             .ToListAsync(cancellationToken);
+        var due = new List<Due>();
+        var more = waiting.Count == settings.BatchSize;
+        foreach (var subscription in waiting)
+        {
+            var room = Math.Min(perSubscription, settings.BatchSize - due.Count);
+            if (room == 0)
+            {
+                more = true;
+                break;
+            }
+
+            var next = await DueAt(now).Where(d => d.SubscriptionId == subscription.SubscriptionId)
+                .OrderBy(d => d.CreatedAt).ThenBy(d => d.Id).Take(room + 1)
+                .Select(d => new Due(d.Id, d.SubscriptionId, d.EventId, d.EventType, d.Attempts, d.CreatedAt))
+                .ToListAsync(cancellationToken);
+            if (next.Count > room)
+            {
+                more = true;
+                next.RemoveAt(room);
+            }
+
+            due.AddRange(next);
+        }
+
         if (due.Count == 0)
         {
             return DeliveryRound.None;
@@ -149,7 +174,22 @@ public sealed partial class WebhookDispatcher(
         var bodies = (await db.OutboxEvents.AsNoTracking().Where(e => eventIds.Contains(e.Id)).ToListAsync(cancellationToken))
             .ToDictionary(e => e.Id, Envelope);
 
-        var outcomes = new ConcurrentBag<(Due Delivery, Attempt? Attempt)>();
+        // The context is not thread-safe: while several subscriptions are served at once, every write goes through one writer.
+        using var writer = new SemaphoreSlim(1, 1);
+        async Task<T> WriteAsync<T>(Func<Task<T>> write)
+        {
+            await writer.WaitAsync(CancellationToken.None);
+            try
+            {
+                return await write();
+            }
+            finally
+            {
+                writer.Release();
+            }
+        }
+
+        int attempted = 0, delivered = 0, retrying = 0, failed = 0, leftOver = 0;
         var http = httpClients.CreateClient(HttpClientName);
         await Parallel.ForEachAsync(leased.GroupBy(d => d.SubscriptionId),
             new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrency, CancellationToken = cancellationToken },
@@ -158,31 +198,62 @@ public sealed partial class WebhookDispatcher(
                 var stop = false;
                 foreach (var delivery in group)
                 {
+                    if (!stop && lease - time.GetUtcNow() < settings.Timeout + LeaseMargin)
+                    {
+                        // Another node may take these once the lease is over: send nothing that could still be in flight then.
+                        Log.LeaseTooShort(logger, delivery.SubscriptionId);
+                        stop = true;
+                        Interlocked.Increment(ref leftOver);
+                    }
+
                     if (stop || !subscriptions.TryGetValue(delivery.SubscriptionId, out var subscription))
                     {
-                        outcomes.Add((delivery, null));
+                        await WriteAsync(() => ReleaseAsync(delivery, lease));
                         continue;
                     }
 
                     var attempt = await SendAsync(http, delivery, subscription, bodies[delivery.EventId], token);
-                    outcomes.Add((delivery, attempt));
+                    Interlocked.Increment(ref attempted);
+
+                    // The outcome is written even when the node is stopping: the request was sent.
+                    var status = await WriteAsync(() => RecordAsync(delivery, attempt, lease, CancellationToken.None));
+                    switch (status)
+                    {
+                        case DeliveryStatus.Delivered: Interlocked.Increment(ref delivered); break;
+                        case DeliveryStatus.Failed: Interlocked.Increment(ref failed); break;
+                        case DeliveryStatus.Pending: Interlocked.Increment(ref retrying); break;
+                    }
+
                     stop = !attempt.Delivered;
                 }
             });
 
-        int delivered = 0, retrying = 0, failed = 0;
-        foreach (var (delivery, attempt) in outcomes)
-        {
-            var status = await RecordAsync(delivery, attempt, lease, cancellationToken);
-            switch (status)
-            {
-                case DeliveryStatus.Delivered: delivered++; break;
-                case DeliveryStatus.Failed: failed++; break;
-                case DeliveryStatus.Pending when attempt is not null: retrying++; break;
-            }
-        }
+        return new DeliveryRound(attempted, delivered, retrying, failed, MoreDue: more || leftOver > 0);
+    }
 
-        return new DeliveryRound(outcomes.Count(o => o.Attempt is not null), delivered, retrying, failed);
+    /// <summary>
+    /// The most deliveries one subscription gets per round: as many requests as fit in a lease, one timeout each,
+    /// so a slow receiver cannot keep a round going after its lease is over.
+    /// </summary>
+    public static int SendsPerSubscription(WebhookOptions settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return Math.Max(1, (int)((settings.Lease - LeaseMargin) / settings.Timeout));
+    }
+
+    /// <summary>Room kept at the end of a lease for writing the last outcome.</summary>
+    private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(15);
+
+    private IQueryable<WebhookDelivery> DueAt(DateTimeOffset now) => db.WebhookDeliveries.AsNoTracking()
+        .Where(d => d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now && (d.LeaseUntil == null || d.LeaseUntil < now))
+        .Where(d => db.WebhookSubscriptions.Any(s => s.Id == d.SubscriptionId && !s.IsPaused));
+
+    /// <summary>Gives a delivery back unattempted (if the lease is still this round's), for the next round.</summary>
+    private async Task<DeliveryStatus?> ReleaseAsync(Due delivery, DateTimeOffset lease)
+    {
+        await db.WebhookDeliveries.Where(d => d.Id == delivery.Id && d.LeaseUntil == lease && d.Status == DeliveryStatus.Pending)
+            .ExecuteUpdateAsync(set => set.SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), CancellationToken.None);
+        return null;
     }
 
     private async Task<Attempt> SendAsync(HttpClient http, Due delivery, WebhookSubscription subscription, byte[] body, CancellationToken cancellationToken)
@@ -228,6 +299,10 @@ public sealed partial class WebhookDispatcher(
         {
             return new Attempt(false, null, $"No answer within {options.Value.Timeout.TotalSeconds:0} s.", false, (long)time.GetElapsedTime(started).TotalMilliseconds);
         }
+        catch (HttpRequestException e) when (e.InnerException is WebhookAddressNotPublicException)
+        {
+            return new Attempt(false, null, WebhookAddresses.NotPublicReason, false, (long)time.GetElapsedTime(started).TotalMilliseconds);
+        }
         catch (HttpRequestException e)
         {
             return new Attempt(false, null, $"Could not reach the receiver ({e.HttpRequestError}).", false, (long)time.GetElapsedTime(started).TotalMilliseconds);
@@ -235,21 +310,18 @@ public sealed partial class WebhookDispatcher(
     }
 
     /// <summary>Writes the attempt, conditional on the lease still being this round's, and returns the new status.</summary>
-    private async Task<DeliveryStatus?> RecordAsync(Due delivery, Attempt? attempt, DateTimeOffset lease, CancellationToken cancellationToken)
+    private async Task<DeliveryStatus?> RecordAsync(Due delivery, Attempt attempt, DateTimeOffset lease, CancellationToken cancellationToken)
     {
         var mine = db.WebhookDeliveries.Where(d => d.Id == delivery.Id && d.LeaseUntil == lease && d.Status == DeliveryStatus.Pending);
-        if (attempt is null)
-        {
-            await mine.ExecuteUpdateAsync(set => set.SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
-            return null;
-        }
-
         var settings = options.Value;
         var at = time.GetUtcNow();
         var attempts = delivery.Attempts + 1;
         var deadline = delivery.CreatedAt + settings.RetryFor;
         DeliveryStatus status;
         DateTimeOffset next;
+#pragma warning disable CA5394 // Jitter spreads retries; it needs no cryptographic randomness.
+        var wait = WebhookBackoff.Delay(attempts, settings.RetryBase, settings.RetryCap, Random.Shared.NextDouble());
+#pragma warning restore CA5394
         if (attempt.Delivered)
         {
             (status, next) = (DeliveryStatus.Delivered, at);
@@ -262,9 +334,6 @@ public sealed partial class WebhookDispatcher(
         }
         else
         {
-#pragma warning disable CA5394 // Jitter spreads retries; it needs no cryptographic randomness.
-            var wait = WebhookBackoff.Delay(attempts, settings.RetryBase, settings.RetryCap, Random.Shared.NextDouble());
-#pragma warning restore CA5394
             // The last attempt is made at the deadline itself, so the 24 h are used in full.
             (status, next) = (DeliveryStatus.Pending, at + wait < deadline ? at + wait : deadline);
             Log.AttemptFailed(logger, delivery.Id, delivery.SubscriptionId, attempt.StatusCode ?? 0, attempts, next);
@@ -281,7 +350,54 @@ public sealed partial class WebhookDispatcher(
             .SetProperty(d => d.NextAttemptAt, next)
             .SetProperty(d => d.DeliveredAt, attempt.Delivered ? at : null)
             .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+        if (rows == 1 && !attempt.Delivered)
+        {
+            // The receiver is failing: the subscription's other deliveries wait with this one rather than each being
+            // tried in turn, one per round. If this one has failed for good, they wait one backoff step.
+            await HoldBackAsync(delivery, at, status == DeliveryStatus.Pending ? next : at + wait, lease, cancellationToken);
+        }
+
         return rows == 1 ? status : null;
+    }
+
+    /// <summary>
+    /// After a failed attempt, the subscription's other pending deliveries (those leased by no other node) are due no
+    /// earlier than <paramref name="until"/>, and those whose retry window has already ended fail without being sent:
+    /// they waited behind a receiver that never answered. Neither counts as an attempt.
+    /// </summary>
+    private async Task HoldBackAsync(Due failed, DateTimeOffset at, DateTimeOffset until, DateTimeOffset lease, CancellationToken cancellationToken)
+    {
+        var windowStart = at - options.Value.RetryFor;
+        var others = db.WebhookDeliveries.Where(d => d.SubscriptionId == failed.SubscriptionId && d.Id != failed.Id && d.Status == DeliveryStatus.Pending
+                                                     && (d.LeaseUntil == null || d.LeaseUntil < at || d.LeaseUntil == lease));
+        var expired = await others.Where(d => d.CreatedAt <= windowStart).ExecuteUpdateAsync(set => set
+            .SetProperty(d => d.Status, DeliveryStatus.Failed)
+            .SetProperty(d => d.LastError, ExpiredUnsent)
+            .SetProperty(d => d.NextAttemptAt, at)
+            .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+        var held = await others.Where(d => d.NextAttemptAt < until).ExecuteUpdateAsync(set => set
+            .SetProperty(d => d.NextAttemptAt, until)
+            .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+        if (expired + held > 0)
+        {
+            Log.HeldBack(logger, failed.SubscriptionId, held, until, expired);
+        }
+    }
+
+    private const string ExpiredUnsent = "Not sent: the receiver kept failing until this delivery's retry window ended; replay it once the receiver is back.";
+
+    /// <summary>
+    /// Gives the pending deliveries of a subscription being resumed their retry window back: a delivery is retried for
+    /// <see cref="WebhookOptions.RetryFor"/> after its <c>CreatedAt</c>, and time spent paused must not use it up, or a
+    /// pause longer than the window would leave each waiting delivery a single attempt. Their <c>CreatedAt</c> becomes
+    /// <paramref name="now"/>; their order among themselves is kept by their ids (UUIDv7, in creation order).
+    /// Call it while the subscription is still paused, so that no round sends them in between.
+    /// </summary>
+    public static Task<int> RestartRetryWindowAsync(PasserelleDbContext db, Guid subscriptionId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.WebhookDeliveries.Where(d => d.SubscriptionId == subscriptionId && d.Status == DeliveryStatus.Pending && d.CreatedAt < now)
+            .ExecuteUpdateAsync(set => set.SetProperty(d => d.CreatedAt, now), cancellationToken);
     }
 
     /// <summary>Creates a pending delivery, due at once.</summary>
@@ -338,5 +454,11 @@ public sealed partial class WebhookDispatcher(
 
         [LoggerMessage(5, LogLevel.Error, "The signing secret of webhook subscription {SubscriptionId} cannot be decrypted")]
         public static partial void SecretUnavailable(ILogger logger, Guid subscriptionId, Exception exception);
+
+        [LoggerMessage(6, LogLevel.Debug, "Webhook subscription {SubscriptionId} is failing: {Held} deliveries wait until {Until}, {Expired} failed unsent")]
+        public static partial void HeldBack(ILogger logger, Guid subscriptionId, int held, DateTimeOffset until, int expired);
+
+        [LoggerMessage(7, LogLevel.Information, "Webhook subscription {SubscriptionId}: the rest of this round's deliveries are left for the next one, the lease would not cover them")]
+        public static partial void LeaseTooShort(ILogger logger, Guid subscriptionId);
     }
 }

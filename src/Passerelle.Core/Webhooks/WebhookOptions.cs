@@ -19,7 +19,7 @@ public sealed class WebhookOptions
     /// <summary>The longest wait between two attempts. Default 1 hour.</summary>
     public TimeSpan RetryCap { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>How long after its creation a delivery is retried before it is marked failed. Default 24 hours.</summary>
+    /// <summary>How long after its creation (or its subscription's resume) a delivery is retried before it is marked failed. Default 24 hours.</summary>
     public TimeSpan RetryFor { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>How long a receiver has to answer one request. Default 10 seconds.</summary>
@@ -27,6 +27,14 @@ public sealed class WebhookOptions
 
     /// <summary>How long a dispatcher owns the deliveries it took; another node may take them after. Default 2 minutes.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Whether receivers may be on this machine or a private network: loopback, private, carrier-grade NAT and
+    /// link-local addresses (including the cloud metadata address), and <c>localhost</c>. Off by default: such URLs are
+    /// refused when subscribed, and a host name that resolves to such an address is refused when connecting. Turn it
+    /// on only for an on-premise receiver or tests; it also allows plain <c>http</c> to this machine. Default false.
+    /// </summary>
+    public bool AllowPrivateNetworks { get; set; }
 
     /// <summary>Receivers called at once (requests to one subscription are always sent one after the other). Default 8.</summary>
     public int MaxConcurrency { get; set; } = 8;

@@ -4,7 +4,8 @@ using Passerelle.Core.Webhooks;
 namespace Passerelle.Server.Webhooks;
 
 /// <summary>
-/// Runs the dispatcher on every node: fan-out then delivery, again at once while there is a full batch of work, else
+/// Runs the dispatcher on every node: fan-out then delivery, again at once while events fill a batch or due deliveries
+/// were left for the next round (each subscription gets a capped share per round), else
 /// after <see cref="WebhookOptions.PollInterval"/>. Nodes never send the same delivery twice: the dispatcher claims
 /// its work by conditional updates. A failed round is logged and the next one tries again.
 /// </summary>
@@ -20,7 +21,7 @@ internal sealed partial class WebhookDispatcherWorker(
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var (fanOut, delivery) = await scope.ServiceProvider.GetRequiredService<WebhookDispatcher>().RunOnceAsync(stoppingToken);
-                busy = fanOut.Events >= options.Value.BatchSize || delivery.Attempted >= options.Value.BatchSize;
+                busy = fanOut.Events >= options.Value.BatchSize || (delivery.MoreDue && delivery.Attempted > 0);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Passerelle.Core.Connections;
 using Passerelle.Core.Persistence;
 using Passerelle.Core.Secrets;
@@ -70,7 +71,7 @@ internal static class WebhookEndpoints
         group.MapPost("/", CreateAsync).WithSummary("Subscribe a URL to events; the answer is the only time the signing secret is shown.");
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:guid}", GetAsync);
-        group.MapPatch("/{id:guid}", UpdateAsync).WithSummary("Change the URL, description, event types, connections, or pause/resume.");
+        group.MapPatch("/{id:guid}", UpdateAsync).WithSummary("Change the URL, description, event types, connections, or pause/resume (resuming restarts the waiting deliveries' 24 h).");
         group.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Delete the subscription and its delivery log.");
         group.MapPost("/{id:guid}/rotate-secret", RotateSecretAsync).WithSummary("Replace the signing secret at once; the new one is shown in this answer only.");
         group.MapGet("/{id:guid}/deliveries", DeliveriesAsync).WithSummary("The delivery log, newest first, with cursor pagination.");
@@ -79,12 +80,18 @@ internal static class WebhookEndpoints
     }
 
     private static async Task<Results<Created<WebhookSecretView>, ProblemHttpResult>> CreateAsync(
-        CreateWebhookSubscriptionRequest request, PasserelleDbContext db, SecretProtector secrets, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+        CreateWebhookSubscriptionRequest request, PasserelleDbContext db, SecretProtector secrets, ClaimsPrincipal user, TimeProvider time,
+        IOptions<WebhookOptions> options, CancellationToken cancellationToken)
     {
         var errors = await ValidateAsync(request.Url, request.Description, request.EventTypes, request.ConnectionIds ?? [], urlRequired: true, db, user, cancellationToken);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
+        }
+
+        if (NotPublic(request.Url!, options.Value) is { } refused)
+        {
+            return refused;
         }
 
         var secret = WebhookSignature.NewSecret();
@@ -111,7 +118,8 @@ internal static class WebhookEndpoints
         await FindAsync(id, db, user, tracked: false, cancellationToken) is { } s ? TypedResults.Ok(WebhookSubscriptionView.From(s)) : Problems.NotFound("webhook subscription");
 
     private static async Task<Results<Ok<WebhookSubscriptionView>, ProblemHttpResult>> UpdateAsync(
-        Guid id, UpdateWebhookSubscriptionRequest request, PasserelleDbContext db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+        Guid id, UpdateWebhookSubscriptionRequest request, PasserelleDbContext db, ClaimsPrincipal user, TimeProvider time, IOptions<WebhookOptions> options,
+        CancellationToken cancellationToken)
     {
         var subscription = await FindAsync(id, db, user, tracked: true, cancellationToken);
         if (subscription is null)
@@ -124,6 +132,11 @@ internal static class WebhookEndpoints
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
+        }
+
+        if (request.Url is not null && NotPublic(request.Url, options.Value) is { } refused)
+        {
+            return refused;
         }
 
         if (request.Url is not null)
@@ -146,13 +159,21 @@ internal static class WebhookEndpoints
             subscription.ConnectionIds = [.. request.ConnectionIds.Distinct()];
         }
 
+        var now = time.GetUtcNow();
         if (request.Paused is { } paused)
         {
+            if (subscription.IsPaused && !paused)
+            {
+                // Before the subscription is saved as resumed, so no round sends them with the old window. Should the save
+                // then fail, the only effect is a window restarted while still paused.
+                await WebhookDispatcher.RestartRetryWindowAsync(db, subscription.Id, now, cancellationToken);
+            }
+
             subscription.IsPaused = paused;
         }
 
         subscription.Version++;
-        subscription.UpdatedAt = time.GetUtcNow();
+        subscription.UpdatedAt = now;
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(WebhookSubscriptionView.From(subscription));
     }
@@ -318,7 +339,8 @@ internal static class WebhookEndpoints
         var errors = new Dictionary<string, string[]>();
         if (url is null ? urlRequired : !IsAcceptableUrl(url.Trim()))
         {
-            errors["url"] = ["An absolute HTTPS URL of at most 2000 characters, without user info or fragment, e.g. https://hooks.hippolyte-rh.fr/passerelle; plain http only to this machine (127.0.0.1, localhost)."];
+            errors["url"] = ["An absolute HTTPS URL of at most 2000 characters, without user info or fragment, e.g. https://hooks.hippolyte-rh.fr/passerelle; "
+                             + "plain http only to this machine (127.0.0.1, localhost) when Webhooks:AllowPrivateNetworks is on."];
         }
 
         if (description is { Length: > 500 })
@@ -352,7 +374,21 @@ internal static class WebhookEndpoints
         return errors;
     }
 
-    // The signed body travels to this URL: HTTPS only, except to this machine (a local receiver during development).
+    /// <summary>
+    /// The signed body must not be aimed at this machine or a private network (see <see cref="WebhookAddresses"/>):
+    /// IP literals and <c>localhost</c> are refused here, names that resolve to such addresses when connecting.
+    /// Plain http (to this machine only, by <see cref="IsAcceptableUrl"/>) needs <see cref="WebhookOptions.AllowPrivateNetworks"/> too.
+    /// </summary>
+    private static ProblemHttpResult? NotPublic(string url, WebhookOptions options)
+    {
+        var uri = new Uri(url.Trim(), UriKind.Absolute);
+        return options.AllowPrivateNetworks || (uri.Scheme == Uri.UriSchemeHttps && !WebhookAddresses.IsKnownNonPublicHost(uri))
+            ? null
+            : Problems.Of(StatusCodes.Status400BadRequest, "webhooks.url_not_public",
+                "This URL points to this machine or a private network: a public HTTPS URL is required (an on-premise receiver needs Webhooks:AllowPrivateNetworks, see docs/webhooks.md).");
+    }
+
+    // The signed body travels to this URL: HTTPS only, except to this machine (a local receiver; see NotPublic).
     private static bool IsAcceptableUrl(string url) =>
         url.Length <= 2000 && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length == 0 && uri.Fragment.Length == 0
         && (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback));
