@@ -3,18 +3,28 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Passerelle.Core.Persistence;
 using Passerelle.Core.Webhooks;
 
 namespace Passerelle.Core.Tests;
 
 public sealed class WebhookDispatcherTests : IAsyncLifetime
 {
+    private readonly DatabaseProvider _provider;
     private WebhookHarness _harness = null!;
     private WebhookReceiver _receiver = null!;
 
+    public WebhookDispatcherTests()
+        : this(DatabaseProvider.Sqlite)
+    {
+    }
+
+    /// <summary>For <see cref="WebhookDispatcherOnPostgresTests"/>: the same scenarios on the scale-out database.</summary>
+    internal WebhookDispatcherTests(DatabaseProvider provider) => _provider = provider;
+
     public async Task InitializeAsync()
     {
-        _harness = await WebhookHarness.CreateAsync();
+        _harness = await WebhookHarness.CreateAsync(provider: _provider);
         _receiver = await WebhookReceiver.StartAsync(_harness.Time);
     }
 
@@ -526,4 +536,48 @@ public sealed class WebhookDispatcherTests : IAsyncLifetime
     [InlineData("2002:c0a8:0101::1", false)]
     public void Only_public_addresses_are_public(string address, bool expected) =>
         WebhookAddresses.IsPublic(IPAddress.Parse(address)).ShouldBe(expected);
+}
+
+/// <summary>
+/// The dispatcher's claims, leases and backoff on PostgreSQL (several nodes share it in production): the scenarios
+/// of <see cref="WebhookDispatcherTests"/> that depend on the database, run against it. Skipped without
+/// <c>PASSERELLE_TEST_POSTGRES</c> (test.sh sets it).
+/// </summary>
+public sealed class WebhookDispatcherOnPostgresTests
+{
+    [SkippableFact]
+    public Task Retries_grow_and_end_in_delivery_on_postgres() => RunAsync(t => t.A_failing_receiver_is_retried_at_growing_intervals_and_delivered_once_it_recovers());
+
+    [SkippableFact]
+    public Task Give_up_and_replay_on_postgres() => RunAsync(t => t.A_delivery_is_given_up_24_hours_after_its_creation_and_a_replay_delivers_it_again());
+
+    [SkippableFact]
+    public Task Racing_fan_outs_on_postgres() => RunAsync(t => t.Two_dispatchers_fanning_out_at_once_create_each_delivery_exactly_once());
+
+    [SkippableFact]
+    public Task Racing_deliveries_on_postgres() => RunAsync(t => t.Two_dispatchers_that_read_the_same_due_deliveries_send_each_one_once());
+
+    [SkippableFact]
+    public Task Leases_on_postgres() => RunAsync(t => t.A_delivery_leased_by_one_dispatcher_is_not_sent_by_another_until_its_lease_expires());
+
+    [SkippableFact]
+    public Task A_down_receiver_with_a_backlog_on_postgres() => RunAsync(t => t.A_receiver_that_is_down_with_a_backlog_gets_one_request_per_backoff_step_and_does_not_hold_up_the_others());
+
+    [SkippableFact]
+    public Task A_slow_receiver_and_its_lease_on_postgres() => RunAsync(t => t.A_slow_receiver_gets_only_what_fits_in_the_lease_and_each_outcome_is_recorded_as_it_comes());
+
+    private static async Task RunAsync(Func<WebhookDispatcherTests, Task> scenario)
+    {
+        Skip.If(string.IsNullOrEmpty(Environment.GetEnvironmentVariable(TestDatabase.PostgresVariable)), $"{TestDatabase.PostgresVariable} is not set: run ./test.sh for the PostgreSQL cases.");
+        var tests = new WebhookDispatcherTests(DatabaseProvider.Postgres);
+        await tests.InitializeAsync();
+        try
+        {
+            await scenario(tests);
+        }
+        finally
+        {
+            await tests.DisposeAsync();
+        }
+    }
 }

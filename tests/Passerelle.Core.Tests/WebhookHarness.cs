@@ -147,10 +147,10 @@ public sealed class WebhookHarness : IAsyncDisposable
     /// The receiver listens on 127.0.0.1, so <c>Webhooks:AllowPrivateNetworks</c> is on unless
     /// <paramref name="allowPrivateNetworks"/> says otherwise.
     /// </summary>
-    public static async Task<WebhookHarness> CreateAsync(Action<IHttpClientBuilder>? http = null, bool allowPrivateNetworks = true)
+    public static async Task<WebhookHarness> CreateAsync(Action<IHttpClientBuilder>? http = null, bool allowPrivateNetworks = true, DatabaseProvider provider = DatabaseProvider.Sqlite)
     {
+        var database = await TestDatabase.CreateAsync(provider);
         var dataDirectory = Directory.CreateTempSubdirectory("passerelle-webhooks-");
-        var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
@@ -181,10 +181,13 @@ public sealed class WebhookHarness : IAsyncDisposable
     /// </summary>
     public WebhookDispatcher RacingDispatcher(RaceGate gate)
     {
-        var options = (DbContextOptions<SqlitePasserelleDbContext>)new DbContextOptionsBuilder<SqlitePasserelleDbContext>()
-            .UseSqlitePasserelle(PersistenceExtensions.SqliteFileIn(Path.GetDirectoryName(_database.Location)!))
-            .AddInterceptors(new WaitBeforeFirstWrite(gate)).Options;
-        return new WebhookDispatcher(new SqlitePasserelleDbContext(options), _services.GetRequiredService<SecretProtector>(),
+        PasserelleDbContext db = _database.Provider == DatabaseProvider.Postgres
+            ? new PostgresPasserelleDbContext((DbContextOptions<PostgresPasserelleDbContext>)new DbContextOptionsBuilder<PostgresPasserelleDbContext>()
+                .UsePostgres(_database.Location).AddInterceptors(new WaitBeforeFirstWrite(gate)).Options)
+            : new SqlitePasserelleDbContext((DbContextOptions<SqlitePasserelleDbContext>)new DbContextOptionsBuilder<SqlitePasserelleDbContext>()
+                .UseSqlitePasserelle(PersistenceExtensions.SqliteFileIn(Path.GetDirectoryName(_database.Location)!))
+                .AddInterceptors(new WaitBeforeFirstWrite(gate)).Options);
+        return new WebhookDispatcher(db, _services.GetRequiredService<SecretProtector>(),
             _services.GetRequiredService<IHttpClientFactory>(), Time, _services.GetRequiredService<IOptions<WebhookOptions>>(),
             NullLogger<WebhookDispatcher>.Instance);
     }
