@@ -88,7 +88,7 @@ internal static class JobSyncScenarios
     }
 
     /// <summary><paramref name="connections"/> companies of <paramref name="jobs"/> jobs each, all first-synced at once.</summary>
-    public static async Task<RunResult> ManyConnectionsAsync(BenchContext bench, int connections, int jobs)
+    public static async Task<RunResult> ManyConnectionsAsync(BenchContext bench, int connections, int jobs, bool useThrottle)
     {
         var prefix = "Co" + Guid.NewGuid().ToString("N")[..4];
         var companies = Enumerable.Range(0, connections).Select(i => ($"{prefix}{i:D3}", jobs)).ToList();
@@ -100,8 +100,9 @@ internal static class JobSyncScenarios
             ids.Add(await passerelle.ConnectAsync(company));
         }
 
+        // As the lanes do (each sync takes a turn from the node's SyncThrottle), or every sync at once.
         var clock = Stopwatch.StartNew();
-        var runs = await Task.WhenAll(ids.Select(id => passerelle.SyncAsync(id, SyncKind.Full)));
+        var runs = await Task.WhenAll(ids.Select(id => useThrottle ? passerelle.ThrottledSyncAsync(id, SyncKind.Full) : passerelle.SyncAsync(id, SyncKind.Full)));
         clock.Stop();
 
         long throttled = 0, tokens = 0;
@@ -118,6 +119,7 @@ internal static class JobSyncScenarios
         return new RunResult(new Dictionary<string, double>
         {
             ["connections"] = connections,
+            ["syncs at once (Sync:MaxConcurrentSyncs)"] = useThrottle ? passerelle.MaxConcurrentSyncs : connections,
             ["jobs synced"] = runs.Sum(r => r.Created),
             ["SR calls"] = calls,
             ["minimum calls"] = perConnection * connections,
@@ -224,6 +226,11 @@ internal static class JobSyncScenarios
             return await scope.ServiceProvider.GetRequiredService<JobSync>().RunOnceAsync(id, kind)
                 ?? throw new InvalidOperationException("The connection was not synced.");
         }
+
+        public Task<SyncRun> ThrottledSyncAsync(ConnectionId id, SyncKind kind) =>
+            services.GetRequiredService<SyncThrottle>().RunAsync(() => SyncAsync(id, kind), CancellationToken.None);
+
+        public int MaxConcurrentSyncs => services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SyncOptions>>().Value.MaxConcurrentSyncs;
 
         public async Task<List<string>> JobIdsAsync(ConnectionId id)
         {

@@ -34,9 +34,11 @@ var jobSyncScenarios = new List<(string Name, string Workload, string Target, Fu
     ("large company", $"1 connection with {options.LargeCompanyJobs:N0} jobs: a first full sync, then 1 % of the jobs change in SR and an incremental sync runs",
         "first sync SR calls = pages + details, 0 429s; incremental SR calls = pages of changed jobs + changed details (ratio 1.00)",
         () => JobSyncScenarios.LargeCompanyAsync(bench, options.LargeCompanyJobs)),
-    ("many connections", $"{options.Connections} connections of {options.JobsPerConnection} jobs each, first-synced at once",
+    ("many connections", $"{options.Connections} connections of {options.JobsPerConnection} jobs each, all asking for their first sync at once; each sync takes a turn from the node's SyncThrottle, as in the server",
         "0 429s, every run complete, SR calls = the minimum; time compared with the rate-limit bound (each credential at 10 requests/s)",
-        () => JobSyncScenarios.ManyConnectionsAsync(bench, options.Connections, options.JobsPerConnection)),
+        () => JobSyncScenarios.ManyConnectionsAsync(bench, options.Connections, options.JobsPerConnection, useThrottle: true)),
+    ("many connections, unthrottled", $"the same, every sync started at once (no SyncThrottle), for comparison",
+        "none (comparison)", () => JobSyncScenarios.ManyConnectionsAsync(bench, options.Connections, options.JobsPerConnection, useThrottle: false)),
 };
 var scenarios = options.Suite == "job-sync" ? jobSyncScenarios : clientScenarios;
 

@@ -18,6 +18,14 @@ public sealed class SyncOptions
     /// <summary>How often each node's supervisor wakes the lanes of active connections. Default 1 minute.</summary>
     public TimeSpan SupervisorInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Syncs running at once on one node. Each sync paces itself to its credential's 10 requests/s, so this caps the
+    /// node's rate at about ten times it; above what the node can serve, requests queue locally and reach SR in
+    /// bunches, which SR answers with 429s. After a restart every lane wants its sync at once: the others wait
+    /// their turn. Default 64.
+    /// </summary>
+    public int MaxConcurrentSyncs { get; set; } = 64;
+
     /// <summary>Set to false to sync only on demand (<c>POST /api/v1/connections/{id}/sync</c>), never on schedule. Default true.</summary>
     public bool Scheduled { get; set; } = true;
 
@@ -41,6 +49,11 @@ public sealed class SyncOptions
         if (UnreachableAfter < TimeSpan.Zero)
         {
             yield return "Sync:UnreachableAfter cannot be negative (e.g. \"01:00:00\").";
+        }
+
+        if (MaxConcurrentSyncs is < 1 or > 10_000)
+        {
+            yield return $"Sync:MaxConcurrentSyncs ({MaxConcurrentSyncs}) must be between 1 and 10000 (e.g. 64).";
         }
 
         if (SupervisorInterval < MinimumInterval || SupervisorInterval > TimeSpan.FromHours(1))

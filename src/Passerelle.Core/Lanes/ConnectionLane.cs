@@ -16,7 +16,7 @@ namespace Passerelle.Core.Lanes;
 /// it was.
 /// </summary>
 internal sealed partial class ConnectionLane(
-    IServiceScopeFactory scopes, IOptionsMonitor<SyncOptions> options, TimeProvider time, LaneRegistry registry, ILogger<ConnectionLane> logger)
+    IServiceScopeFactory scopes, IOptionsMonitor<SyncOptions> options, TimeProvider time, LaneRegistry registry, SyncThrottle throttle, ILogger<ConnectionLane> logger)
     : Grain, IConnectionLane
 {
     private IGrainTimer? _timer;
@@ -135,7 +135,7 @@ internal sealed partial class ConnectionLane(
             // Runs asked for just before the disconnection get their answer ("not run") rather than waiting forever.
             foreach (var runId in queued)
             {
-                await SyncAsync(sync => sync.RunQueuedAsync(runId, cancellationToken));
+                await SyncAsync(sync => sync.RunQueuedAsync(runId, cancellationToken), cancellationToken);
             }
 
             return null;
@@ -143,7 +143,7 @@ internal sealed partial class ConnectionLane(
 
         foreach (var runId in queued)
         {
-            Note(await SyncAsync(sync => sync.RunQueuedAsync(runId, cancellationToken)));
+            Note(await SyncAsync(sync => sync.RunQueuedAsync(runId, cancellationToken), cancellationToken));
         }
 
         _pausedBecause = PausedBecause(connection);
@@ -172,11 +172,11 @@ internal sealed partial class ConnectionLane(
 
         if (now >= NextFull())
         {
-            Note(await SyncAsync(sync => sync.RunOnceAsync(Id, SyncKind.Full, cancellationToken)));
+            Note(await SyncAsync(sync => sync.RunOnceAsync(Id, SyncKind.Full, cancellationToken), cancellationToken));
         }
         else if (now >= NextIncremental())
         {
-            Note(await SyncAsync(sync => sync.RunOnceAsync(Id, SyncKind.Incremental, cancellationToken)));
+            Note(await SyncAsync(sync => sync.RunOnceAsync(Id, SyncKind.Incremental, cancellationToken), cancellationToken));
         }
 
         now = time.GetUtcNow();
@@ -190,13 +190,13 @@ internal sealed partial class ConnectionLane(
 
     private static readonly TimeSpan MinimumWait = TimeSpan.FromSeconds(1);
 
-    private async Task<SyncRun?> SyncAsync(Func<JobSync, Task<SyncRun?>> run)
+    private Task<SyncRun?> SyncAsync(Func<JobSync, Task<SyncRun?>> run, CancellationToken cancellationToken) => throttle.RunAsync(async () =>
     {
         await using var scope = scopes.CreateAsyncScope();
         var sync = scope.ServiceProvider.GetRequiredService<JobSync>();
         sync.Node = RuntimeIdentity;
         return await run(sync);
-    }
+    }, cancellationToken);
 
     private void Note(SyncRun? run)
     {

@@ -25,6 +25,7 @@ public static class LaneServiceCollectionExtensions
             UnreachableAfter = sp.GetRequiredService<IOptions<SyncOptions>>().Value.UnreachableAfter,
         });
         services.AddSingleton<LaneRegistry>();
+        services.AddSingleton<SyncThrottle>();
         services.AddHostedService<LaneSupervisorWorker>();
         services.AddScoped<ILaneWaker, GrainLaneWaker>();
         return services;
