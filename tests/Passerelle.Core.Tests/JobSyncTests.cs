@@ -220,7 +220,7 @@ public sealed class JobSyncTests(SandboxFactory sandbox) : IClassFixture<Sandbox
     }
 
     [Fact]
-    public async Task A_posting_that_appears_later_makes_the_offer_updated()
+    public async Task A_posting_that_appears_later_makes_the_offer_updated_and_unpublishing_removes_it()
     {
         var (tenant, id, _) = await ConnectedTenantAsync(0);
         var job = (await tenant.AddJobAsync(new { title = "Cariste", refNumber = "MAZ-901", postingStatus = "NOT_PUBLISHED" })).Str("id");
@@ -235,6 +235,14 @@ public sealed class JobSyncTests(SandboxFactory sandbox) : IClassFixture<Sandbox
         offer.PostingStatus.ShouldBe("PUBLIC");
         offer.Postings.ShouldNotBeEmpty();
         (await db.OutboxEvents.CountAsync(e => e.ConnectionId == id && e.Type == "job.updated")).ShouldBe(1, "one event per changed offer per run");
+
+        // Unpublished again: its public postings are gone with it.
+        (await tenant.Http().PatchAsJsonAsync($"/_sandbox/jobs/{job}", new { postingStatus = "INTERNAL" })).EnsureSuccessStatusCode();
+        (await _harness.Get<JobSync>().RunOnceAsync(id, SyncKind.Incremental))!.Updated.ShouldBe(1);
+        await using var after = _harness.Db();
+        var unpublished = await after.JobOffers.SingleAsync(o => o.ConnectionId == id && o.SrJobId == job);
+        unpublished.PostingStatus.ShouldBe("INTERNAL");
+        unpublished.Postings.ShouldBeEmpty();
     }
 
     [Fact]

@@ -396,6 +396,13 @@ public sealed class JobSync(PasserelleDbContext db, SmartRecruitersClient sr, Se
                 continue;
             }
 
+            // The Posting API pages by offset (a posting published mid-listing shifts the pages) and is read to a
+            // page limit: a public job missing from it keeps its links; they go when the job stops being public.
+            if (linked.Count == 0 && offer.PostingStatus == "PUBLIC")
+            {
+                continue;
+            }
+
             offer.Postings = linked;
             if (changes.TryAdd(offer, EventTypes.JobUpdated))
             {
