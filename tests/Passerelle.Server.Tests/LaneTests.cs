@@ -4,7 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Passerelle.Core.ApiClients;
 using Passerelle.Core.Connections;
-using Passerelle.Core.Lanes;
 using Passerelle.Core.Persistence;
 using Passerelle.Testing;
 
@@ -152,8 +151,11 @@ public sealed class LaneTests(ServerFactory onDemand) : IClassFixture<ServerFact
             var connection = await SandboxFactory.ReadAsync(await server.Admin().GetAsync($"/api/v1/connections/{id}"));
             return connection.Str("status") == "NeedsAttention" && connection.Str("attentionReason") == "CredentialsInvalid" ? connection : null;
         }, "the connection to need attention");
-        var lane = server.Services.GetRequiredService<IGrainFactory>().GetGrain<IConnectionLane>(connectionId.Value);
-        await EventuallyAsync(async () => (await lane.GetStateAsync()) is { PausedBecause: not null, Syncing: false } state ? state : null, "the lane to pause");
+        var paused = await EventuallyAsync(async () =>
+            await SandboxFactory.ReadAsync(await server.Admin().GetAsync($"/api/v1/connections/{id}/lane")) is { } lane
+                && lane["pausedBecause"] is not null && !lane["syncing"]!.GetValue<bool>() ? lane : null, "the lane to pause");
+        paused.Str("pausedBecause").ShouldContain("CredentialsInvalid");
+        paused.Str("node").ShouldNotBeNullOrEmpty();
         var callsWhenPaused = (await tenant.StatsAsync())["requests"]!.GetValue<long>();
         var tokensWhenPaused = (await tenant.StatsAsync())["tokenRequests"]!.GetValue<long>();
 

@@ -61,6 +61,9 @@ public sealed record ConnectionView(
 
 public sealed record RotationView(bool Applied, string Detail, ConnectionView Connection);
 
+/// <summary>A connection's lane: the node it runs on, what it is doing, and why it waits if it does.</summary>
+public sealed record LaneView(string Node, bool Syncing, string? PausedBecause, DateTimeOffset? LastSyncAt, DateTimeOffset? LastCompleteFullSyncAt, DateTimeOffset? NextCheckAt);
+
 public sealed record AuditView(DateTimeOffset At, string Actor, string Action, string? Detail);
 
 /// <summary>Who did it, as written in audit lines (fits their 200-character columns).</summary>
@@ -91,6 +94,7 @@ internal static partial class ConnectionEndpoints
         group.MapPut("/{id:guid}/secret", RotateAsync).WithSummary("Rotate the secret: the new one is verified before it replaces the old.");
         group.MapPost("/{id:guid}/disconnect", DisconnectAsync).WithSummary("Erase the secret and stop the connection; its history stays.");
         group.MapGet("/{id:guid}/audit", AuditAsync);
+        group.MapGet("/{id:guid}/lane", LaneAsync).WithSummary("What the connection's lane is doing: its node, whether it is syncing or paused and why, its next check.");
     }
 
     private static async Task<Results<Created<ConnectionView>, ProblemHttpResult>> CreateAsync(
@@ -267,6 +271,25 @@ internal static partial class ConnectionEndpoints
 
         var connection = user.MayTouch(id) ? await connections.DisconnectAsync(new ConnectionId(id), reason, Actor(user), cancellationToken) : null;
         return connection is null ? Problems.NotFound("connection") : TypedResults.Ok(ConnectionView.From(connection));
+    }
+
+    private static async Task<Results<Ok<LaneView>, ProblemHttpResult>> LaneAsync(
+        Guid id, PasserelleDbContext db, IGrainFactory grains, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var connection = user.MayTouch(id) ? await db.Connections.AsNoTracking().SingleOrDefaultAsync(c => c.Id == new ConnectionId(id), cancellationToken) : null;
+        if (connection is null)
+        {
+            return Problems.NotFound("connection");
+        }
+
+        if (connection.Status == ConnectionStatus.Disconnected || connection.ProtectedSecret is null)
+        {
+            return Problems.Of(StatusCodes.Status409Conflict, "connection.disconnected", "This connection is disconnected: it has no lane.");
+        }
+
+        // Asking wakes the lane if it is not running: the answer is always about a live lane.
+        var state = await grains.GetGrain<IConnectionLane>(id).GetStateAsync().WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        return TypedResults.Ok(new LaneView(state.Node, state.Syncing, state.PausedBecause, state.LastSyncAt, state.LastCompleteFullSyncAt, state.NextCheckAt));
     }
 
     private static async Task<Results<Ok<List<AuditView>>, ProblemHttpResult>> AuditAsync(
