@@ -9,8 +9,8 @@ public sealed class RateBudgetTests
 {
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero));
 
-    private RateBudget Budget(int rate = 10, int concurrency = 8) =>
-        new(new SmartRecruitersOptions { RequestsPerSecond = rate, ConcurrentRequests = concurrency, RateWindowMargin = TimeSpan.FromMilliseconds(20) }, _clock);
+    private RateBudget Budget(int rate = 10, int concurrency = 8, NodeMargin? node = null) =>
+        new(new SmartRecruitersOptions { RequestsPerSecond = rate, ConcurrentRequests = concurrency, RateWindowMargin = TimeSpan.FromMilliseconds(20) }, _clock, node);
 
     [Fact]
     public async Task Ten_sends_go_at_once_and_the_eleventh_waits_a_second_and_the_margin()
@@ -159,6 +159,13 @@ public sealed class RateBudgetTests
             budget.Observe(200, Headers());
         }
 
+        // The credential's own margin narrows after 1,000 clean answers; the node's needs ten times more.
+        budget.Margin.ShouldBe(TimeSpan.FromMilliseconds(40), TimeSpan.FromMilliseconds(0.01));
+        for (var i = 0; i < 9000; i++)
+        {
+            budget.Observe(200, Headers());
+        }
+
         budget.Margin.ShouldBe(TimeSpan.FromMilliseconds(35), TimeSpan.FromMilliseconds(0.01));
         for (var i = 0; i < 100; i++)
         {
@@ -166,6 +173,21 @@ public sealed class RateBudgetTests
         }
 
         budget.Margin.ShouldBe(RateBudget.MaxMargin, TimeSpan.FromMilliseconds(0.01));
+    }
+
+    [Fact]
+    public void A_429_on_one_credential_widens_the_margin_of_every_credential_of_the_node()
+    {
+        var node = new NodeMargin();
+        var throttled = Budget(node: node);
+        var other = Budget(node: node);
+        var elsewhere = Budget();
+
+        throttled.Observe(429, Headers(("Retry-After", "0")));
+
+        // Jitter between sending and SR's counting belongs to the node and its network, not to one credential.
+        other.Margin.ShouldBe(TimeSpan.FromMilliseconds(30), TimeSpan.FromMilliseconds(0.01));
+        elsewhere.Margin.ShouldBe(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(0.01), "another process learns nothing");
     }
 
     private static HttpResponseHeaders Headers(params (string Name, string Value)[] headers)

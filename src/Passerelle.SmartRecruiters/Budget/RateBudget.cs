@@ -9,9 +9,55 @@ namespace Passerelle.SmartRecruiters.Budget;
 internal sealed class RateBudgets(IOptionsMonitor<SmartRecruitersOptions> options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, RateBudget> _budgets = new(StringComparer.Ordinal);
+    private readonly NodeMargin _node = new();
 
     public RateBudget For(string credentialKey) =>
-        _budgets.GetOrAdd(credentialKey, _ => new RateBudget(options.CurrentValue, time));
+        _budgets.GetOrAdd(credentialKey, _ => new RateBudget(options.CurrentValue, time, _node));
+}
+
+/// <summary>
+/// What this process has learnt about the jitter between its clock and SR's counting: a 429 despite the window
+/// means requests reach SR less evenly than they leave, and that is a property of this node and its network, not
+/// of one credential. So a 429 on any credential widens every credential's margin, and long runs without one
+/// narrow it back. Each credential still keeps its own margin too; the wider of the two applies.
+/// </summary>
+internal sealed class NodeMargin
+{
+    private readonly Lock _gate = new();
+    private long _extraTicks;
+    private long _successes;
+
+    public long ExtraTicks
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _extraTicks;
+            }
+        }
+    }
+
+    public void Throttled(long step, long max)
+    {
+        lock (_gate)
+        {
+            _successes = 0;
+            _extraTicks = Math.Min(max, _extraTicks + step);
+        }
+    }
+
+    public void Succeeded(long threshold, long step)
+    {
+        lock (_gate)
+        {
+            if (_extraTicks > 0 && ++_successes >= threshold)
+            {
+                _successes = 0;
+                _extraTicks = Math.Max(0, _extraTicks - step);
+            }
+        }
+    }
 }
 
 /// <summary>
@@ -42,8 +88,11 @@ internal sealed class RateBudget
     private long _pausedUntil;
     private int _consecutiveThrottles;
 
-    public RateBudget(SmartRecruitersOptions options, TimeProvider time)
+    private readonly NodeMargin _node;
+
+    public RateBudget(SmartRecruitersOptions options, TimeProvider time, NodeMargin? node = null)
     {
+        _node = node ?? new NodeMargin();
         _options = options;
         _time = time;
         _rateLimit = options.RequestsPerSecond;
@@ -61,6 +110,9 @@ internal sealed class RateBudget
 
     private const int SuccessesBeforeNarrowing = 1000;
 
+    /// <summary>The node's margin sees every credential's successes, so it needs this many times more to narrow.</summary>
+    private const int NodeNarrowingFactor = 10;
+
     /// <summary>The current margin added to the one-second window.</summary>
     public TimeSpan Margin
     {
@@ -68,10 +120,13 @@ internal sealed class RateBudget
         {
             lock (_gate)
             {
-                return TimeSpan.FromSeconds((double)(_windowTicks - _secondTicks) / _secondTicks);
+                return TimeSpan.FromSeconds((double)(EffectiveWindow() - _secondTicks) / _secondTicks);
             }
         }
     }
+
+    /// <summary>The window in force: this credential's, or the node's if that has learnt a wider margin.</summary>
+    private long EffectiveWindow() => Math.Max(_windowTicks, _secondTicks + _baseMarginTicks + _node.ExtraTicks);
 
     private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 
@@ -108,7 +163,7 @@ internal sealed class RateBudget
 
                     if (_window.Count >= _rateLimit)
                     {
-                        at = Math.Max(at, _window[_window.Count - _rateLimit].At + _windowTicks);
+                        at = Math.Max(at, _window[_window.Count - _rateLimit].At + EffectiveWindow());
                     }
 
                     slot = new Slot { At = at };
@@ -192,6 +247,7 @@ internal sealed class RateBudget
             if (status != 429)
             {
                 _consecutiveThrottles = 0;
+                _node.Succeeded(SuccessesBeforeNarrowing * NodeNarrowingFactor, Ticks(MarginStep) / 2);
                 if (++_successesSinceThrottle >= SuccessesBeforeNarrowing && _windowTicks - _secondTicks > _baseMarginTicks)
                 {
                     _successesSinceThrottle = 0;
@@ -204,6 +260,7 @@ internal sealed class RateBudget
             _consecutiveThrottles++;
             _successesSinceThrottle = 0;
             _windowTicks = Math.Min(_secondTicks + _maxMarginTicks, _windowTicks + Ticks(MarginStep));
+            _node.Throttled(Ticks(MarginStep), _maxMarginTicks - _baseMarginTicks);
             var pause = headers.RetryAfter switch
             {
                 { Delta: { } delta } => delta,
@@ -219,7 +276,8 @@ internal sealed class RateBudget
     private void Prune(long now)
     {
         var expired = 0;
-        while (expired < _window.Count && now - _window[expired].At >= _windowTicks)
+        var window = EffectiveWindow();
+        while (expired < _window.Count && now - _window[expired].At >= window)
         {
             expired++;
         }
