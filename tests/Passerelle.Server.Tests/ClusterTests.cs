@@ -81,7 +81,8 @@ public sealed class ClusterTests
             // Stop the node holding the most lanes; its connections carry on from the other node.
             var (victim, survivor, moving) = onA.Active.Count >= onB.Active.Count ? (a, b, onA.Active.ToList()) : (b, a, onB.Active.ToList());
             moving.ShouldNotBeEmpty();
-            var survivorNode = await SurvivorNodeAsync(survivor, ids.Except(moving).FirstOrDefault());
+            var victimNode = await NodeOfAsync(victim, moving[0]);
+            var survivorNode = ids.Except(moving).FirstOrDefault() is { } hosted && hosted != default ? await NodeOfAsync(survivor, hosted) : null;
             var stoppedAt = TimeProvider.System.GetUtcNow();
             await victim.DisposeAsync();
             if (victim == a)
@@ -96,6 +97,7 @@ public sealed class ClusterTests
             var after = await LaneTests.EventuallyAsync(async () => await SyncedByAsync(survivor, moving, stoppedAt) is { } nodes && nodes.Count == moving.Count ? nodes : null,
                 "the stopped node's connections to sync again");
             moving.ShouldBeSubsetOf(Registry(survivor).Active);
+            after.Values.ShouldAllBe(node => node != null && node != victimNode, "the syncs after the stop ran on the surviving node");
             if (survivorNode is not null)
             {
                 after.Values.ShouldAllBe(node => node == survivorNode);
@@ -122,9 +124,9 @@ public sealed class ClusterTests
 
     private static LaneRegistry Registry(ServerFactory node) => node.Services.GetRequiredService<LaneRegistry>();
 
-    /// <summary>The node name the survivor's lanes write on their runs (read from a lane it already hosts).</summary>
-    private static async Task<string?> SurvivorNodeAsync(ServerFactory survivor, ConnectionId hosted) =>
-        hosted == default ? null : (await survivor.Services.GetRequiredService<IGrainFactory>().GetGrain<IConnectionLane>(hosted.Value).GetStateAsync()).Node;
+    /// <summary>The node name a node's lanes write on their runs (read from a lane it hosts).</summary>
+    private static async Task<string> NodeOfAsync(ServerFactory node, ConnectionId hosted) =>
+        (await node.Services.GetRequiredService<IGrainFactory>().GetGrain<IConnectionLane>(hosted.Value).GetStateAsync()).Node;
 
     /// <summary>For each connection with a finished complete run started after <paramref name="since"/>, the node that ran the latest.</summary>
     private static async Task<Dictionary<ConnectionId, string?>> SyncedByAsync(ServerFactory node, IEnumerable<ConnectionId> ids, DateTimeOffset since)

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Passerelle.Core.ApiClients;
@@ -55,7 +54,7 @@ public sealed class JobFlowTests
         // The job disappears from SR: the first full sync only notes it, the second closes it.
         (await tenant.Http().DeleteAsync($"/_sandbox/jobs/{gone}")).EnsureSuccessStatusCode();
         // Keys come from the running app (server.KeyAsync would start a second host on the same database).
-        var platform = await KeyAsync(app, ApiRole.Platform);
+        var platform = await ServerFactory.KeyAsync(app, ApiRole.Platform);
         for (var listing = 1; listing <= 2; listing++)
         {
             var run = await (await platform.PostAsJsonAsync($"/api/v1/connections/{id}/sync", new { kind = "full" })).ShouldBeJsonAsync(HttpStatusCode.Accepted);
@@ -71,18 +70,6 @@ public sealed class JobFlowTests
         receiver.Received.ShouldAllBe(r => r.Verified);
         var offer = await SandboxFactory.ReadAsync(await platform.GetAsync($"/api/v1/connections/{id}/jobs/{gone}"));
         offer["job"]!["closed"]!.GetValue<bool>().ShouldBeTrue();
-    }
-
-    private static async Task<HttpClient> KeyAsync(WebApplicationFactory<PasserelleServer> app, ApiRole role)
-    {
-        await using var scope = app.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<Passerelle.Core.Persistence.PasserelleDbContext>();
-        var (client, key) = ApiClient.Issue($"flow-{Guid.NewGuid():N}", role, "test", TimeProvider.System.GetUtcNow());
-        db.ApiClients.Add(client);
-        await db.SaveChangesAsync();
-        var http = app.CreateClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return http;
     }
 
     private static List<JsonNode> Events(RecordingReceiver receiver, string type) =>

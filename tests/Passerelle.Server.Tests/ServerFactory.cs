@@ -67,14 +67,17 @@ public sealed class ServerFactory : WebApplicationFactory<PasserelleServer>
         return http;
     }
 
-    public async Task<HttpClient> KeyAsync(ApiRole role, params Guid[] connections)
+    public Task<HttpClient> KeyAsync(ApiRole role, params Guid[] connections) => KeyAsync(this, role, connections);
+
+    /// <summary>A new API key of <paramref name="role"/>, stored through <paramref name="app"/> (a derived factory keeps its own host).</summary>
+    public static async Task<HttpClient> KeyAsync(WebApplicationFactory<PasserelleServer> app, ApiRole role, params Guid[] connections)
     {
-        await using var scope = Services.CreateAsyncScope();
+        await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PasserelleDbContext>();
         var (client, key) = ApiClient.Issue($"test-{Guid.NewGuid():N}", role, "test", TimeProvider.System.GetUtcNow(), connections);
         db.ApiClients.Add(client);
         await db.SaveChangesAsync();
-        var http = CreateClient();
+        var http = app.CreateClient();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return http;
     }

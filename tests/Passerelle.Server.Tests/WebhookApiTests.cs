@@ -82,15 +82,7 @@ public sealed class WebhookServer : IAsyncDisposable
         return Client(File.ReadAllText(Path.Combine(_factory.DataDirectory, "bootstrap-admin-key.txt")).Trim());
     }
 
-    public async Task<HttpClient> KeyAsync(ApiRole role, params Guid[] connections)
-    {
-        _ = App.Services; // starts the server, which migrates the database
-        await using var db = Db();
-        var (client, key) = ApiClient.Issue($"test-{Guid.NewGuid():N}", role, "test", TimeProvider.System.GetUtcNow(), connections);
-        db.ApiClients.Add(client);
-        await db.SaveChangesAsync();
-        return Client(key);
-    }
+    public Task<HttpClient> KeyAsync(ApiRole role, params Guid[] connections) => ServerFactory.KeyAsync(App, role, connections);
 
     public PasserelleDbContext Db() => App.Services.CreateScope().ServiceProvider.GetRequiredService<PasserelleDbContext>();
 

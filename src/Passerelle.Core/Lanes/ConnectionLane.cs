@@ -40,10 +40,6 @@ internal sealed partial class ConnectionLane(
             _lastSyncAt = await runs.MaxAsync(r => (DateTimeOffset?)r.StartedAt, cancellationToken);
             _lastCompleteFullAt = await runs.Where(r => r.Kind == SyncKind.Full && r.Complete).MaxAsync(r => (DateTimeOffset?)r.StartedAt, cancellationToken);
             _lastFullAttemptAt = await runs.Where(r => r.Kind == SyncKind.Full).MaxAsync(r => (DateTimeOffset?)r.StartedAt, cancellationToken);
-        }
-
-        await using (var scope = scopes.CreateAsyncScope())
-        {
             await scope.ServiceProvider.GetRequiredService<JobSync>().CloseOrphanedRunsAsync(Id, cancellationToken);
         }
 

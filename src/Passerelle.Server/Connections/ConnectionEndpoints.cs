@@ -288,7 +288,17 @@ internal static partial class ConnectionEndpoints
         }
 
         // Asking wakes the lane if it is not running: the answer is always about a live lane.
-        var state = await grains.GetGrain<IConnectionLane>(id).GetStateAsync().WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        LaneState state;
+        try
+        {
+            state = await grains.GetGrain<IConnectionLane>(id).GetStateAsync().WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        }
+        catch (Exception e) when (e is TimeoutException or Orleans.Runtime.OrleansException)
+        {
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, "lane.unavailable",
+                "The connection's lane did not answer (its node may be stopping or starting): ask again in a minute.");
+        }
+
         return TypedResults.Ok(new LaneView(state.Node, state.Syncing, state.PausedBecause, state.LastSyncAt, state.LastCompleteFullSyncAt, state.NextCheckAt));
     }
 

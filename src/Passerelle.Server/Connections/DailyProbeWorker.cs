@@ -69,7 +69,6 @@ internal sealed partial class DailyProbeWorker(IServiceScopeFactory scopes, IOpt
             candidates = [.. found.Select(c => (c.Id, c.LastProbedAt))];
         }
 
-        var ids = candidates.Select(c => c.Id).ToList();
         var probed = 0;
         foreach (var (id, seen) in candidates)
         {
@@ -95,7 +94,7 @@ internal sealed partial class DailyProbeWorker(IServiceScopeFactory scopes, IOpt
             }
         }
 
-        Log.Probed(logger, probed, ids.Count);
+        Log.Probed(logger, probed, candidates.Count);
         return probed;
     }
 
