@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using Passerelle.Testing;
+
+namespace Passerelle.Server.Tests;
+
+/// <summary>The out-of-process server the crash test relies on: it starts, dies on SIGKILL, and comes back with its data.</summary>
+[Trait("Category", "Process")]
+public sealed class ServerProcessTests
+{
+    [Fact]
+    public async Task A_killed_server_restarts_on_the_same_data_and_ports_and_its_log_holds_no_key()
+    {
+        await using var server = await ServerProcess.StartAsync(new ServerProcessOptions { Name = "server-process-test" });
+        (await server.Admin().GetAsync("/api/v1/api-keys")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var platform = await server.NewKeyAsync("platform");
+        (await server.Http(platform).GetAsync("/api/v1/connections/00000000-0000-0000-0000-000000000001/jobs")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        var pid = server.ProcessId;
+        server.Kill();
+        server.ProcessId.ShouldBeNull();
+        await Should.ThrowAsync<HttpRequestException>(() => server.Http().GetAsync("/health/live"));
+
+        await server.RestartAsync();
+        server.ProcessId.ShouldNotBeNull();
+        server.ProcessId.ShouldNotBe(pid);
+        server.Starts.ShouldBe(2);
+        // Same database: the key created before the kill still authenticates, and no second bootstrap key was made.
+        (await server.Admin().GetAsync("/api/v1/api-keys")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await server.Http(platform).GetAsync("/api/v1/connections/00000000-0000-0000-0000-000000000001/jobs")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var keys = await (await server.Admin().GetAsync("/api/v1/api-keys")).Content.ReadFromJsonAsync<List<KeyRow>>();
+        keys!.Count(k => k.Name == "bootstrap-admin").ShouldBe(1);
+
+        server.LogShouldNotContain([]);
+        server.Log().ShouldContain("killed (SIGKILL)");
+    }
+
+    [Fact]
+    public void A_generated_pdf_has_the_requested_length_and_shape_and_is_the_same_for_the_same_seed()
+    {
+        foreach (var length in new[] { 1024, 5_000, 200_000, 5 * 1024 * 1024 })
+        {
+            var pdf = PdfFiles.Random(length, length, "marker-1");
+            pdf.Length.ShouldBe(length);
+            Encoding.Latin1.GetString(pdf, 0, 5).ShouldBe("%PDF-");
+            Encoding.Latin1.GetString(pdf, Math.Max(0, length - 1024), Math.Min(1024, length)).ShouldContain("%%EOF");
+            var text = Encoding.Latin1.GetString(pdf);
+            var startxref = int.Parse(text[(text.LastIndexOf("startxref\n", StringComparison.Ordinal) + 10)..].Split('\n')[0], System.Globalization.CultureInfo.InvariantCulture);
+            text.Substring(startxref, 4).ShouldBe("xref");
+            var entries = text[startxref..].Split('\n').Skip(3).Take(5).Select(e => int.Parse(e[..10], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            entries.Select((offset, i) => text[offset..].StartsWith($"{i + 1} 0 obj", StringComparison.Ordinal)).ShouldAllBe(ok => ok);
+            SHA256.HashData(PdfFiles.Random(length, length, "marker-1")).ShouldBe(SHA256.HashData(pdf));
+        }
+
+        SHA256.HashData(PdfFiles.Random(1, 5_000, "m")).ShouldNotBe(SHA256.HashData(PdfFiles.Random(2, 5_000, "m")));
+    }
+
+    private sealed record KeyRow(string Name);
+}
