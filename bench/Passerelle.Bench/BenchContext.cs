@@ -31,24 +31,28 @@ internal sealed class BenchContext(SandboxProcess sandbox) : IAsyncDisposable
     public ValueTask DisposeAsync() => Sandbox.DisposeAsync();
 }
 
-/// <summary>Samples this process's working set while a scenario runs.</summary>
+/// <summary>Samples a working set while a scenario runs: this process's by default, or what <c>read</c> returns (another process's).</summary>
 internal sealed class WorkingSetSampler : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public WorkingSetSampler()
+    public WorkingSetSampler(Func<long>? read = null, int everyMs = 20)
     {
         _loop = Task.Run(async () =>
         {
             using var process = Process.GetCurrentProcess();
-            while (!_stop.IsCancellationRequested)
+            read ??= () =>
             {
                 process.Refresh();
-                Peak = Math.Max(Peak, process.WorkingSet64);
+                return process.WorkingSet64;
+            };
+            while (!_stop.IsCancellationRequested)
+            {
+                Peak = Math.Max(Peak, read());
                 try
                 {
-                    await Task.Delay(20, _stop.Token);
+                    await Task.Delay(everyMs, _stop.Token);
                 }
                 catch (OperationCanceledException)
                 {

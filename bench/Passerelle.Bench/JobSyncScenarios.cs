@@ -135,8 +135,8 @@ internal static class JobSyncScenarios
 
     private static int Pages(int jobs) => Math.Max(1, (jobs + PageSize - 1) / PageSize);
 
-    /// <summary>Adds companies (one credential each, client id = company) to the sandbox through a seed file.</summary>
-    private static async Task SeedAsync(BenchContext bench, IReadOnlyList<(string Company, int Jobs)> companies)
+    /// <summary>Replaces the sandbox's data with these companies (one credential each: client id = company, secret = "secret-" + company) through a seed file.</summary>
+    internal static async Task SeedAsync(BenchContext bench, IReadOnlyList<(string Company, int Jobs)> companies)
     {
         // Jobs last touched days ago, spread over a month, as a real company's are.
         var epoch = TimeProvider.System.GetUtcNow().AddDays(-40);
@@ -177,7 +177,7 @@ internal static class JobSyncScenarios
         }
     }
 
-    private static async Task<(long Requests, long Throttled, long Tokens)> StatsAsync(BenchContext bench, string clientId)
+    internal static async Task<(long Requests, long Throttled, long Tokens)> StatsAsync(BenchContext bench, string clientId)
     {
         var stats = JsonNode.Parse(await bench.Sandbox.Http().GetStringAsync($"/_sandbox/stats?clientId={clientId}"))!;
         return (stats["requests"]!.GetValue<long>(), stats["throttled"]!.GetValue<long>(), stats["tokenRequests"]!.GetValue<long>());

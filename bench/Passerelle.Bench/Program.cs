@@ -40,7 +40,29 @@ var jobSyncScenarios = new List<(string Name, string Workload, string Target, Fu
     ("many connections, unthrottled", $"the same, every sync started at once (no SyncThrottle), for comparison",
         "none (comparison)", () => JobSyncScenarios.ManyConnectionsAsync(bench, options.Connections, options.JobsPerConnection, useThrottle: false)),
 };
-var scenarios = options.Suite == "job-sync" ? jobSyncScenarios : clientScenarios;
+var databases = new List<(string Name, string? Postgres)> { ("SQLite", null) };
+if (options.Postgres is { } postgres)
+{
+    databases.Add(("PostgreSQL", postgres));
+}
+
+var intakeScenarios = databases.Select(d => (
+    Name: $"intake, {d.Name}",
+    Workload: $"{options.IntakeApplications:N0} applications with a {options.CvBytes / 1000:N0} KB CV each, {options.Submitters} concurrent submitters, one connection; the server out of process on {d.Name}",
+    Target: "every application accepted (202); applications/s and the 202's latency are the figures",
+    Run: (Func<Task<RunResult>>)(() => ApplicationScenarios.IntakeAsync(bench, d.Postgres, options.IntakeApplications, options.Submitters, options.CvBytes)))).ToList();
+var deliveryScenarios = databases.Select(d => (
+    Name: $"delivery, {d.Name}",
+    Workload: $"{options.DeliveryApplications:N0} applications ({options.CvBytes / 1000:N0} KB CVs) across {options.DeliveryConnections} connections, a credential each, submitted by {options.Submitters} clients at once; the server out of process on {d.Name}",
+    Target: $"every application Delivered, 0 429s; per-connection throughput compared with SR's bound of {ApplicationScenarios.ApplicantsPerSecondBound} applicants/s (10 requests/s ÷ 2 calls)",
+    Run: (Func<Task<RunResult>>)(() => ApplicationScenarios.DeliveryAsync(bench, d.Postgres, options.DeliveryConnections, options.DeliveryApplications, options.Submitters, options.CvBytes, options.DeliveryBound)))).ToList();
+var scenarios = options.Suite switch
+{
+    "job-sync" => jobSyncScenarios,
+    "intake" => intakeScenarios,
+    "delivery" => deliveryScenarios,
+    _ => clientScenarios,
+};
 
 var report = new List<(string Name, string Workload, string Target, List<RunResult> Runs)>();
 foreach (var (name, workload, target, run) in scenarios.Where(s => options.Only is null || s.Name == options.Only))
@@ -55,7 +77,8 @@ foreach (var (name, workload, target, run) in scenarios.Where(s => options.Only 
         // Let the sandbox drain what the run left behind (the naive baseline leaves thousands of requests) before
         // the next run is timed.
         await Task.Delay(TimeSpan.FromSeconds(5));
-        Console.WriteLine(string.Join(", ", result.Figures.Select(f => $"{f.Key} {Scenarios.Format(f.Value)}")) + (result.MetTarget ? "" : "  ← target missed"));
+        Console.WriteLine(string.Join(", ", result.Figures.Select(f => $"{f.Key} {Scenarios.Format(f.Value)}")) + (result.MetTarget ? "" : "  ← target missed")
+            + (result.Note is { } note ? $" ({note})" : ""));
     }
 
     report.Add((name, workload, target, runs));
@@ -93,14 +116,26 @@ internal sealed record BenchOptions
     public int LargeCompanyJobs { get; init; } = 10_000;
     public int Connections { get; init; } = 200;
     public int JobsPerConnection { get; init; } = 200;
+    public string? Postgres { get; init; } = Environment.GetEnvironmentVariable("PASSERELLE_TEST_POSTGRES") is { Length: > 0 } postgres ? postgres : null;
+    public int IntakeApplications { get; init; } = 2000;
+    public int Submitters { get; init; } = 16;
+    public int CvBytes { get; init; } = 200_000;
+    public int DeliveryApplications { get; init; } = 2000;
+    public int DeliveryConnections { get; init; } = 20;
+    public TimeSpan DeliveryBound { get; init; } = TimeSpan.FromMinutes(10);
 
     public const string Help = """
         Usage: dotnet run -c Release --project bench/Passerelle.Bench -- [options]
 
           --runs N          runs per scenario (default 3; the report gives each run and the median)
-          --suite NAME      client (default: the SR client under SR's limits) or job-sync (job sync at scale)
+          --suite NAME      client (default: the SR client under SR's limits), job-sync (job sync at scale),
+                            intake (applications/s and 202 latency of the server) or delivery (applications delivered
+                            to 20 connections within SR's limits); intake and delivery run the server out of process
           --only NAME       one scenario: uploads, "token stampede", saturation, "naive baseline", "many credentials";
-                            with --suite job-sync: "large company", "many connections"
+                            with --suite job-sync: "large company", "many connections";
+                            with --suite intake or delivery: "intake, SQLite", "delivery, PostgreSQL", …
+          --postgres CONN   also run intake and delivery on PostgreSQL (a database is created on that server and
+                            dropped); default: PASSERELLE_TEST_POSTGRES when set
           --quick           small sizes, for a smoke test (figures not comparable with the targets)
           --no-docs         print only; by default the table is also written into docs/performance.md
         """;
@@ -116,11 +151,14 @@ internal sealed record BenchOptions
                     options = options with { Runs = runs };
                     i++;
                     break;
-                case "--suite" when i + 1 < args.Length && args[i + 1] is "client" or "job-sync":
+                case "--suite" when i + 1 < args.Length && args[i + 1] is "client" or "job-sync" or "intake" or "delivery":
                     options = options with { Suite = args[++i] };
                     break;
                 case "--only" when i + 1 < args.Length:
                     options = options with { Only = args[++i] };
+                    break;
+                case "--postgres" when i + 1 < args.Length:
+                    options = options with { Postgres = args[++i] };
                     break;
                 case "--no-docs":
                     options = options with { DocsPath = null };
@@ -131,6 +169,7 @@ internal sealed record BenchOptions
                         Quick = true, SaturationRequests = 200, Credentials = 10, RequestsPerCredential = 50, StampedeCallers = 100,
                         Uploads = 16, UploadCredentials = 4, UploadBytes = 2_000_000, BaselineSeconds = 10,
                         LargeCompanyJobs = 500, Connections = 20, JobsPerConnection = 50,
+                        IntakeApplications = 200, DeliveryApplications = 200, DeliveryConnections = 4, DeliveryBound = TimeSpan.FromMinutes(2),
                     };
                     break;
                 default:
@@ -161,7 +200,7 @@ internal static class Report
 
     private static string End(string suite) => $"<!-- bench:{Marker(suite)}:end -->";
 
-    private static string Marker(string suite) => suite == "job-sync" ? "job-sync" : "smartrecruiters-client";
+    private static string Marker(string suite) => suite is "job-sync" or "intake" or "delivery" ? suite : "smartrecruiters-client";
 
     public static string Markdown(List<(string Name, string Workload, string Target, List<RunResult> Runs)> report, BenchOptions options)
     {
@@ -169,9 +208,15 @@ internal static class Report
         var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1_073_741_824.0;
         text.AppendLine(CultureInfo.InvariantCulture, $"Measured {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {memory:0} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; sandbox out of process with {options.LatencyMs} ± {options.JitterMs} ms added latency and SR's default limits (10 requests/s, 8 in flight per credential); {options.Runs} run(s) per scenario{(options.Quick ? " (**quick sizes: not comparable with the targets**)" : "")}.");
         text.AppendLine();
-        text.AppendLine(options.Suite == "job-sync"
-            ? "Command: `dotnet run -c Release --project bench/Passerelle.Bench -- --suite job-sync`"
-            : "Command: `dotnet run -c Release --project bench/Passerelle.Bench`");
+        if (options.Suite is "intake" or "delivery")
+        {
+            text.AppendLine("The server runs out of process (`dotnet Passerelle.Server.dll`, Release, default settings) on the same machine as the sandbox and the bench.");
+            text.AppendLine();
+        }
+
+        text.AppendLine(options.Suite == "client"
+            ? "Command: `dotnet run -c Release --project bench/Passerelle.Bench`"
+            : $"Command: `dotnet run -c Release --project bench/Passerelle.Bench -- --suite {options.Suite}`");
         foreach (var (name, workload, target, runs) in report)
         {
             text.AppendLine();
