@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -17,6 +16,7 @@ internal static class ApplicationScenarios
     public const double ApplicantsPerSecondBound = 5;
 
     private static readonly string[] Terminal = ["Delivered", "NeedsReview", "Failed"];
+    private const string Pending = "Queued,Retrying,Creating,CandidateCreated,ResumeAttached";
 
     /// <summary><paramref name="applications"/> applications with CVs of <paramref name="cvBytes"/>, from <paramref name="submitters"/> concurrent clients, to one connection.</summary>
     public static async Task<RunResult> IntakeAsync(BenchContext bench, string? postgres, int applications, int submitters, int cvBytes)
@@ -86,57 +86,52 @@ internal static class ApplicationScenarios
         var before = await ThrottledAsync(bench, companies);
         var clock = Stopwatch.StartNew();
         Submitted[] submitted;
-        var deliveredSeen = new ConcurrentDictionary<string, DateTimeOffset>();
-        var states = new Dictionary<string, string>();
+        var items = new Dictionary<string, JsonNode>();
         long peak;
         TimeSpan submission;
         await using (var sampler = new WorkingSetSampler(server.WorkingSetBytes, everyMs: 100))
         {
             submitted = await SubmitAsync(platform, [.. Enumerable.Range(0, applications).Select(i => ids[i % ids.Count]).Select((c, i) => new Planned(c, jobs[c][i % jobs[c].Count], i))], submitters, cvBytes);
             submission = clock.Elapsed;
-            var accepted = submitted.Where(s => s.Outcome.Result == SubmitResult.Accepted).Select(s => s.Outcome.ApplicationId!).ToHashSet();
+            // Only the applications still on their way are listed while waiting, so the polling costs the server little.
             while (clock.Elapsed < bound)
             {
+                var pending = 0;
                 foreach (var id in ids)
                 {
-                    foreach (var item in await Intake.ListAsync(platform, id))
-                    {
-                        var (app, state) = (item.Str("id"), item.Str("state"));
-                        states[app] = state;
-                        if (state == "Delivered")
-                        {
-                            deliveredSeen.TryAdd(app, TimeProvider.System.GetUtcNow());
-                        }
-                    }
+                    pending += (await Intake.ListAsync(platform, id, Pending)).Count;
                 }
 
-                if (accepted.All(a => states.TryGetValue(a, out var s) && Terminal.Contains(s)))
+                if (pending == 0)
                 {
                     break;
                 }
 
-                await Task.Delay(TimeSpan.FromMilliseconds(500));
+                await Task.Delay(TimeSpan.FromSeconds(1));
             }
 
             clock.Stop();
             peak = sampler.Peak;
         }
 
-        // The server's own delivery time when its view has one; the first poll that saw it Delivered otherwise.
-        var delivered = new Dictionary<string, DateTimeOffset>();
-        foreach (var (app, seen) in deliveredSeen)
+        foreach (var id in ids)
         {
-            var detail = await platform.GetFromJsonAsync<JsonNode>($"/api/v1/applications/{app}");
-            delivered[app] = DeliveredAt(detail) ?? seen;
+            foreach (var item in await Intake.ListAsync(platform, id))
+            {
+                items[item.Str("id")] = item;
+            }
         }
 
-        var latencies = submitted.Where(s => s.Outcome.ApplicationId is { } a && delivered.ContainsKey(a))
-            .Select(s => (delivered[s.Outcome.ApplicationId!] - s.AcceptedAt).TotalSeconds).ToList();
+        // The server's own times: acceptedAt (the 202) and deliveredAt (the RESUME attached), so polling does not blur them.
+        var timed = items.Values.Where(i => i.Str("state") == "Delivered")
+            .Select(i => (Connection: i.Str("connectionId"), Accepted: At(i, "acceptedAt"), Delivered: At(i, "deliveredAt"))).ToList();
+        var latencies = timed.Select(t => (t.Delivered - t.Accepted).TotalSeconds).ToList();
         var perConnection = ids.Select(id => BusyThroughput(
-            [.. submitted.Where(s => s.Planned.ConnectionId == id && s.Outcome.ApplicationId is not null).Select(s => s.AcceptedAt)],
-            [.. submitted.Where(s => s.Planned.ConnectionId == id && s.Outcome.ApplicationId is { } a && delivered.ContainsKey(a)).Select(s => delivered[s.Outcome.ApplicationId!])])).ToList();
+            [.. items.Values.Where(i => i.Str("connectionId") == id).Select(i => At(i, "acceptedAt"))],
+            [.. timed.Where(t => t.Connection == id).Select(t => t.Delivered)])).ToList();
+        var span = timed.Count == 0 ? TimeSpan.Zero : timed.Max(t => t.Delivered) - timed.Min(t => t.Accepted);
         var throttled = await ThrottledAsync(bench, companies) - before;
-        var count = states.Values.GroupBy(s => s).ToDictionary(g => g.Key, g => g.Count());
+        var count = items.Values.GroupBy(i => i.Str("state")).ToDictionary(g => g.Key, g => g.Count());
         return new RunResult(new Dictionary<string, double>
         {
             ["connections"] = connections,
@@ -150,7 +145,7 @@ internal static class ApplicationScenarios
             ["per-connection applicants/s, slowest"] = perConnection.Count == 0 ? double.NaN : perConnection.Min(),
             ["per-connection applicants/s, median"] = Scenarios.Median(perConnection),
             ["median / bound (5/s)"] = Scenarios.Median(perConnection) / ApplicantsPerSecondBound,
-            ["all connections applicants/s"] = delivered.Count / clock.Elapsed.TotalSeconds,
+            ["all connections applicants/s"] = timed.Count / span.TotalSeconds,
             ["accepted → delivered p50 (s)"] = Percentile(latencies, 50),
             ["accepted → delivered p99 (s)"] = Percentile(latencies, 99),
             ["429s"] = throttled,
@@ -208,18 +203,7 @@ internal static class ApplicationScenarios
         return busy > TimeSpan.Zero ? delivered.Count / busy.TotalSeconds : double.NaN;
     }
 
-    private static DateTimeOffset? DeliveredAt(JsonNode? detail)
-    {
-        foreach (var name in new[] { "deliveredAt", "updatedAt" })
-        {
-            if (detail?[name] is JsonValue value && value.TryGetValue<DateTimeOffset>(out var at))
-            {
-                return at;
-            }
-        }
-
-        return null;
-    }
+    private static DateTimeOffset At(JsonNode item, string name) => item[name]!.GetValue<DateTimeOffset>();
 
     private static double Percentile(List<double> values, double percent)
     {
