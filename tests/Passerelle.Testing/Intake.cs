@@ -53,8 +53,11 @@ public enum SubmitResult
     Rejected,
 }
 
-/// <summary>One attempt: the result, the application id when accepted, the status and problem code otherwise (never the body: it may echo personal data).</summary>
-public sealed record SubmitOutcome(SubmitResult Result, string? ApplicationId, int? Status, string? Problem, TimeSpan Elapsed);
+/// <summary>
+/// One attempt: the result, the application id when accepted (and whether the server replayed the first answer for
+/// the same key), the status and problem code otherwise (never the body: it may echo personal data).
+/// </summary>
+public sealed record SubmitOutcome(SubmitResult Result, string? ApplicationId, int? Status, string? Problem, TimeSpan Elapsed, bool Replayed = false);
 
 /// <summary>The platform's side of <c>POST /api/v1/connections/{id}/jobs/{jobId}/applications</c> and the application list.</summary>
 public static class Intake
@@ -82,7 +85,8 @@ public static class Intake
             var status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode && Parse(text)?["id"]?.GetValue<string>() is { } id)
             {
-                return new SubmitOutcome(SubmitResult.Accepted, id, status, null, clock.Elapsed);
+                var replayed = response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Contains("true");
+                return new SubmitOutcome(SubmitResult.Accepted, id, status, null, clock.Elapsed, replayed);
             }
 
             var unavailable = response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
