@@ -144,7 +144,9 @@ public sealed class CrashTests(ITestOutputHelper output)
         var retried = applications.Count(a => a.Attempts > 1);
         var replayed = applications.Count(a => a.Outcome?.Replayed == true);
         var reviewInSr = inReview.Count(a => candidatesByEmail[a.Applicant.Email].Any());
-        output.WriteLine($"Crash test: {kills.Count} kills, {byId.Count} accepted ({retried} after a retry, {replayed} of them replayed: stored before the kill), {delivered.Count} delivered, {inReview.Count} in review ({reviewInSr} of them in SR), " +
+        var reviewCodes = string.Join(", ", inReview.GroupBy(a => details[a.ApplicationId!]["lastError"]?["code"]?.GetValue<string>() ?? "no code")
+            .Select(g => $"{g.Key} {g.Count()}"));
+        output.WriteLine($"Crash test: {kills.Count} kills, {byId.Count} accepted ({retried} after a retry, {replayed} of them replayed: stored before the kill), {delivered.Count} delivered, {inReview.Count} in review ({reviewCodes}; {reviewInSr} of them in SR), " +
             $"{duplicates.Count} duplicate candidates ({duplicates.Count(g => !reviewEmails.Contains(g.Key))} outside review), {doubleCvs} CVs attached twice, " +
             $"elapsed {clock.Elapsed.TotalSeconds:0} s (submission {submitted.TotalSeconds:0} s, delivery wait {drain.Elapsed.TotalSeconds:0} s). Server log: {server.LogPath}");
 
