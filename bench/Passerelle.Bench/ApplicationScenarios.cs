@@ -129,6 +129,9 @@ internal static class ApplicationScenarios
         var perConnection = ids.Select(id => BusyThroughput(
             [.. items.Values.Where(i => i.Str("connectionId") == id).Select(i => At(i, "acceptedAt"))],
             [.. timed.Where(t => t.Connection == id).Select(t => t.Delivered)])).ToList();
+        // The pace once delivery runs, first to last delivery: what the rate budget allows, without the waits before.
+        var pace = ids.Select(id => timed.Where(t => t.Connection == id).Select(t => t.Delivered).Order().ToList())
+            .Where(d => d.Count > 1).Select(d => (d.Count - 1) / (d[^1] - d[0]).TotalSeconds).ToList();
         var span = timed.Count == 0 ? TimeSpan.Zero : timed.Max(t => t.Delivered) - timed.Min(t => t.Accepted);
         var throttled = await ThrottledAsync(bench, companies) - before;
         var count = items.Values.GroupBy(i => i.Str("state")).ToDictionary(g => g.Key, g => g.Count());
@@ -145,6 +148,7 @@ internal static class ApplicationScenarios
             ["per-connection applicants/s, slowest"] = perConnection.Count == 0 ? double.NaN : perConnection.Min(),
             ["per-connection applicants/s, median"] = Scenarios.Median(perConnection),
             ["median / bound (5/s)"] = Scenarios.Median(perConnection) / ApplicantsPerSecondBound,
+            ["per-connection pace, first to last delivery, median (applicants/s)"] = Scenarios.Median(pace),
             ["all connections applicants/s"] = timed.Count / span.TotalSeconds,
             ["accepted → delivered p50 (s)"] = Percentile(latencies, 50),
             ["accepted → delivered p99 (s)"] = Percentile(latencies, 99),
