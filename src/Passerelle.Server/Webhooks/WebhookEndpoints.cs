@@ -63,7 +63,7 @@ internal static class WebhookEndpoints
 {
     private const int MaxReplay = 10_000;
 
-    private static readonly string[] KnownEventTypes = [EventTypes.JobCreated, EventTypes.JobUpdated, EventTypes.JobClosed, EventTypes.ConnectionHealthChanged];
+    private static readonly IReadOnlyList<string> KnownEventTypes = EventTypes.All;
 
     public static void MapWebhookEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -348,7 +348,7 @@ internal static class WebhookEndpoints
             errors["description"] = ["At most 500 characters (\"\" clears it)."];
         }
 
-        if (eventTypes is not null && (eventTypes.Count > KnownEventTypes.Length || eventTypes.Any(t => !KnownEventTypes.Contains(t, StringComparer.Ordinal))))
+        if (eventTypes is not null && (eventTypes.Count > KnownEventTypes.Count || eventTypes.Any(t => !KnownEventTypes.Contains(t, StringComparer.Ordinal))))
         {
             errors["eventTypes"] = [$"Known event types only: {string.Join(", ", KnownEventTypes)}; leave it out or send [] for all of them."];
         }
