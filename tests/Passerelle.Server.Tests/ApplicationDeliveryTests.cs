@@ -191,7 +191,7 @@ public sealed class ApplicationDeliveryTests(ApplicationServerFactory factory) :
         (await tenant.Http().PostAsync($"/_sandbox/credentials/{tenant.ClientId}/revoke-tokens", null)).EnsureSuccessStatusCode();
         var admin = Server.Admin();
         await LaneTests.EventuallyAsync(async () =>
-            await SandboxFactory.ReadAsync(await admin.GetAsync($"/api/v1/connections/{connection}")) is { } c && c.Str("attentionReason") == "CredentialsInvalid" ? c : null,
+            await SandboxFactory.ReadAsync(await admin.GetAsync($"/api/v1/connections/{connection}")) is { } c && c["attentionReason"]?.GetValue<string>() == "CredentialsInvalid" ? c : null,
             "the connection to need a new secret");
 
         (await admin.PostAsJsonAsync($"/api/v1/connections/{connection}/rotate-secret", new { clientSecret = regenerated.Str("clientSecret") }))

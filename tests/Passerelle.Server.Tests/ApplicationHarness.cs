@@ -126,9 +126,19 @@ internal static class Applications
         http.GetAsync($"/api/v1/applications/{applicationId}").ContinueWith(t => SandboxFactory.ReadAsync(t.Result)).Unwrap();
 
     /// <summary>Waits until the application is in one of <paramref name="states"/>.</summary>
-    public static Task<JsonNode> WaitAsync(HttpClient http, string applicationId, params string[] states) =>
-        LaneTests.EventuallyAsync(async () => await GetAsync(http, applicationId) is { } a && states.Contains(a.Str("state")) ? a : null,
-            $"application {applicationId} to be {string.Join(" or ", states)}");
+    public static async Task<JsonNode> WaitAsync(HttpClient http, string applicationId, params string[] states)
+    {
+        JsonNode? last = null;
+        try
+        {
+            return await LaneTests.EventuallyAsync(async () => (last = await GetAsync(http, applicationId)) is { } a && states.Contains(a.Str("state")) ? a : null,
+                $"application {applicationId} to be {string.Join(" or ", states)}");
+        }
+        catch (ShouldAssertException e)
+        {
+            throw new ShouldAssertException($"{e.Message} Last seen: {last?.ToJsonString()}", e);
+        }
+    }
 
     public static async Task<HttpClient> PlatformAsync(ServerFactory server) => await server.KeyAsync(ApiRole.Platform);
 

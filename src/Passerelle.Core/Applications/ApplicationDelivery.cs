@@ -77,6 +77,16 @@ public sealed partial class ApplicationDelivery(
     /// <summary>The create: JSON on the job (or SR's resume parsing, by the connection's mode). Null when the next step should follow.</summary>
     private async Task<DeliveryAttempt?> CreateAsync(Application app, Connection connection, SrCredential credential, CancellationToken cancellationToken)
     {
+        // Everything that can fail on our side is prepared before the fence: after it, a failure reads as "may exist".
+        var input = connection.DeliveryMode == DeliveryMode.Json ? Candidate(applicants.Unprotect(app.ProtectedApplicant!), app, connection) : null;
+        var resume = File(app, ApplicationFileKind.Cv);
+        if (input is null && resume is null)
+        {
+            return await FinishAsync(app, ApplicationState.Failed, "create", "file-unavailable", null, "delivery.file_unavailable",
+                "Its CV is no longer stored here, and this connection creates candidates from the CV (resume parsing).",
+                "Ask the applicant to apply again, or switch the connection to JSON delivery and retry.");
+        }
+
         var before = app.State;
         app.State = ApplicationState.Creating;
         app.LeaseOwner = Owner;
@@ -85,14 +95,13 @@ public sealed partial class ApplicationDelivery(
             return new DeliveryAttempt(DeliveryEnd.Superseded);
         }
 
-        var applicant = applicants.Unprotect(app.ProtectedApplicant!);
         SrOutcome<CandidateDetails> outcome;
         try
         {
-            outcome = connection.DeliveryMode == DeliveryMode.ResumeParsing
-                ? await sr.CreateCandidateFromResumeAsync(credential, app.SrJobId, File(app, ApplicationFileKind.Cv)!,
+            outcome = input is null
+                ? await sr.CreateCandidateFromResumeAsync(credential, app.SrJobId, resume!,
                     connection.SourceTypeId is { } type ? new ResumeSource(type, connection.SourceSubTypeId, connection.SourceId, null) : null, cancellationToken)
-                : await sr.CreateCandidateAsync(credential, app.SrJobId, Candidate(applicant, app, connection), cancellationToken);
+                : await sr.CreateCandidateAsync(credential, app.SrJobId, input, cancellationToken);
         }
         catch (StoredFileUnavailableException exception)
         {

@@ -69,7 +69,7 @@ internal sealed class IntakeForm
         {
             while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition()
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase)
                     || string.IsNullOrEmpty(HeaderUtilities.RemoveQuotes(disposition.Name).Value))
                 {
                     return Refuse(StatusCodes.Status400BadRequest, "request.multipart_malformed",
