@@ -57,20 +57,22 @@ public sealed class ApplicationDeliveryTests(ApplicationServerFactory factory) :
     }
 
     [Fact]
-    public async Task A_create_sr_did_not_take_is_retried_after_a_backoff_and_creates_one_candidate()
+    public async Task An_attachment_sr_failed_is_retried_after_a_backoff_and_the_cv_arrives_on_the_one_candidate()
     {
         var tenant = await Server.Sandbox.NewTenantAsync();
         var (connection, jobs) = await OnboardAsync(Server, tenant);
-        // Four 503s outlast the client's own attempts: the application waits, then goes again.
-        await tenant.SetFaultsAsync(new { script = new[] { "503", "503", "503", "503" }, methods = new[] { "POST" }, pathPattern = "/candidates$" });
+        // Four 503s outlast the client's own attempts: the application waits at its step, then goes again.
+        await tenant.SetFaultsAsync(new { script = new[] { "503", "503", "503", "503" }, methods = new[] { "POST" }, pathPattern = "/attachments$" });
         var platform = await PlatformAsync(Server);
+        var cv = Pdf(2);
 
-        var id = await AcceptedAsync(platform, connection, jobs[0], Form(Applicant("retry@example.fr"), Pdf(2)));
+        var id = await AcceptedAsync(platform, connection, jobs[0], Form(Applicant("retry@example.fr"), cv));
         var delivered = await WaitAsync(platform, id, "Delivered");
 
-        (await tenant.CandidatesAsync()).Count.ShouldBe(1);
-        Steps(delivered).Select(s => s.Str("outcome")).ShouldContain("not-sent");
-        Steps(delivered).Where(s => s.Str("step") == "create").Select(s => s.Str("outcome")).ShouldBe(["not-sent", "success"]);
+        var candidate = (await tenant.CandidatesAsync()).ShouldHaveSingleItem()!;
+        candidate["attachments"]!.AsArray().Single(a => a.Str("type") == "RESUME").Str("sha256").ShouldBe(Sha256(cv));
+        Steps(delivered).Where(s => s.Str("step") == "attach-resume").Select(s => s.Str("outcome")).ShouldBe(["in-doubt", "success"]);
+        Steps(delivered).Count(s => s.Str("step") == "create").ShouldBe(1);
     }
 
     [Fact]
@@ -194,7 +196,7 @@ public sealed class ApplicationDeliveryTests(ApplicationServerFactory factory) :
             await SandboxFactory.ReadAsync(await admin.GetAsync($"/api/v1/connections/{connection}")) is { } c && c["attentionReason"]?.GetValue<string>() == "CredentialsInvalid" ? c : null,
             "the connection to need a new secret");
 
-        (await admin.PostAsJsonAsync($"/api/v1/connections/{connection}/rotate-secret", new { clientSecret = regenerated.Str("clientSecret") }))
+        (await admin.PutAsJsonAsync($"/api/v1/connections/{connection}/secret", new { clientSecret = regenerated.Str("clientSecret") }))
             .StatusCode.ShouldBe(HttpStatusCode.OK);
         foreach (var id in ids)
         {
@@ -346,9 +348,9 @@ public sealed class ApplicationDeliveryTests(ApplicationServerFactory factory) :
         (await (await admin.PatchAsJsonAsync($"/api/v1/connections/{connection}", new { deliveryMode = "Telepathy" })).ShouldBeJsonAsync(HttpStatusCode.BadRequest))
             .Str("code").ShouldBe("validation_failed");
         var platform = await PlatformAsync(Server);
-        var cv = Pdf(13);
+        var form = Form(Applicant("parsed@example.fr"), Encoding.UTF8.GetBytes("Chloé Bernard\nparsed@example.fr\n+33 6 11 22 33 44\nCariste, 6 ans.\n"), "cv.txt");
 
-        var id = await AcceptedAsync(platform, connection, jobs[0], Form(Applicant("parsed@example.fr"), cv));
+        var id = await AcceptedAsync(platform, connection, jobs[0], form);
         var delivered = await WaitAsync(platform, id, "Delivered");
 
         var candidate = (await tenant.CandidatesAsync()).ShouldHaveSingleItem()!;

@@ -94,7 +94,7 @@ internal static class Applications
             { new StringContent(JsonSerializer.Serialize(applicant), Encoding.UTF8, "application/json"), "applicant" },
         };
         var file = new ByteArrayContent(cv);
-        file.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
+        file.Headers.ContentType = new MediaTypeHeaderValue(cvName.EndsWith(".txt", StringComparison.Ordinal) ? "text/plain" : "application/pdf");
         form.Add(file, "cv", cvName);
         if (coverLetter is not null)
         {
