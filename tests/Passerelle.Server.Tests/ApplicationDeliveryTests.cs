@@ -61,7 +61,7 @@ public sealed class ApplicationDeliveryTests(ApplicationServerFactory factory) :
     {
         var tenant = await Server.Sandbox.NewTenantAsync();
         var (connection, jobs) = await OnboardAsync(Server, tenant);
-        // Four 503s outlast the client's own attempts: the application waits at its step, then goes again.
+        // An upload is a create for the client (never re-sent inline once its body left): each 503 is one attempt of the application.
         await tenant.SetFaultsAsync(new { script = new[] { "503", "503", "503", "503" }, methods = new[] { "POST" }, pathPattern = "/attachments$" });
         var platform = await PlatformAsync(Server);
         var cv = Pdf(2);
@@ -71,7 +71,7 @@ public sealed class ApplicationDeliveryTests(ApplicationServerFactory factory) :
 
         var candidate = (await tenant.CandidatesAsync()).ShouldHaveSingleItem()!;
         candidate["attachments"]!.AsArray().Single(a => a.Str("type") == "RESUME").Str("sha256").ShouldBe(Sha256(cv));
-        Steps(delivered).Where(s => s.Str("step") == "attach-resume").Select(s => s.Str("outcome")).ShouldBe(["in-doubt", "success"]);
+        Steps(delivered).Where(s => s.Str("step") == "attach-resume").Select(s => s.Str("outcome")).ShouldBe(["in-doubt", "in-doubt", "in-doubt", "in-doubt", "success"]);
         Steps(delivered).Count(s => s.Str("step") == "create").ShouldBe(1);
     }
 
@@ -356,5 +356,46 @@ public sealed class ApplicationDeliveryTests(ApplicationServerFactory factory) :
         var candidate = (await tenant.CandidatesAsync()).ShouldHaveSingleItem()!;
         candidate.Str("createdVia").ShouldBe("resume");
         Steps(delivered).Select(s => s.Str("step")).ShouldBe(["accepted", "create", "deliver"]);
+    }
+}
+
+/// <summary>Retention and orphans: what must not be kept is deleted, keys first.</summary>
+public sealed class ApplicationHousekeepingTests
+{
+    [Fact]
+    public async Task Files_of_delivered_applications_past_retention_and_orphaned_files_are_deleted_and_others_kept()
+    {
+        await using var factory = new ApplicationServerFactory();
+        var server = factory.Server;
+        server.Settings["Applications:RetainFilesFor"] = "00:00:00";
+        var tenant = await server.Sandbox.NewTenantAsync();
+        var (connection, jobs) = await OnboardAsync(server, tenant);
+        var platform = await PlatformAsync(server);
+        var delivered = await AcceptedAsync(platform, connection, jobs[0], Form(Applicant("old@example.fr"), Pdf(50)));
+        await WaitAsync(platform, delivered, "Delivered");
+
+        // A file no application owns, as an intake that failed after writing it leaves, an hour old.
+        var store = server.Services.GetRequiredService<Core.Applications.Files.EncryptedFileStore>();
+        var orphan = await store.WriteAsync(Guid.CreateVersion7().ToString("N") + "-cv", new MemoryStream(Pdf(51)));
+        var young = await store.WriteAsync(Guid.CreateVersion7().ToString("N") + "-cv", new MemoryStream(Pdf(52)));
+        foreach (var path in Directory.EnumerateFiles(store.RootDirectory, orphan.Name + "*", SearchOption.AllDirectories))
+        {
+            File.SetLastWriteTimeUtc(path, DateTime.UnixEpoch);
+        }
+
+        await using var scope = server.Services.CreateAsyncScope();
+        var (expired, orphans) = await scope.ServiceProvider.GetRequiredService<Core.Applications.ApplicationHousekeeping>().RunOnceAsync(CancellationToken.None);
+
+        expired.ShouldBe(1);
+        orphans.ShouldBe(1);
+        var names = store.List().Select(f => f.Name).ToList();
+        names.ShouldNotContain(orphan.Name);
+        names.ShouldContain(young.Name);
+        var after = await GetAsync(platform, delivered);
+        after["files"]!.AsArray().ShouldAllBe(f => f!["deletedAt"] != null);
+        Steps(after).Last().Str("step").ShouldBe("files-deleted");
+        var db = scope.ServiceProvider.GetRequiredService<PasserelleDbContext>();
+        (await db.ApplicationFiles.Where(f => f.ApplicationId == Guid.Parse(delivered)).ToListAsync()).ShouldAllBe(f => f.WrappedKey == null);
+        names.ShouldNotContain(n => n.StartsWith(Guid.Parse(delivered).ToString("N"), StringComparison.Ordinal));
     }
 }

@@ -62,7 +62,8 @@ public sealed record ConnectionView(
 public sealed record RotationView(bool Applied, string Detail, ConnectionView Connection);
 
 /// <summary>A connection's lane: the node it runs on, what it is doing, and why it waits if it does.</summary>
-public sealed record LaneView(string Node, bool Syncing, string? PausedBecause, DateTimeOffset? LastSyncAt, DateTimeOffset? LastCompleteFullSyncAt, DateTimeOffset? NextCheckAt);
+public sealed record LaneView(string Node, bool Syncing, string? PausedBecause, DateTimeOffset? LastSyncAt, DateTimeOffset? LastCompleteFullSyncAt, DateTimeOffset? NextCheckAt,
+    bool Delivering = false, string? DeliveryPausedBecause = null, DateTimeOffset? DeliveryResumeAt = null);
 
 public sealed record AuditView(DateTimeOffset At, string Actor, string Action, string? Detail);
 
@@ -321,7 +322,8 @@ internal static partial class ConnectionEndpoints
                 "The connection's lane did not answer (its node may be stopping or starting): ask again in a minute.");
         }
 
-        return TypedResults.Ok(new LaneView(state.Node, state.Syncing, state.PausedBecause, state.LastSyncAt, state.LastCompleteFullSyncAt, state.NextCheckAt));
+        return TypedResults.Ok(new LaneView(state.Node, state.Syncing, state.PausedBecause, state.LastSyncAt, state.LastCompleteFullSyncAt, state.NextCheckAt,
+            state.Delivering, state.DeliveryPausedBecause, state.DeliveryResumeAt));
     }
 
     private static async Task<Results<Ok<List<AuditView>>, ProblemHttpResult>> AuditAsync(
