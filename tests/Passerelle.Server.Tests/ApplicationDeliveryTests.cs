@@ -149,6 +149,22 @@ public sealed class ApplicationDeliveryTests(ApplicationServerFactory factory) :
     }
 
     [Fact]
+    public async Task A_job_deleted_in_sr_after_intake_fails_the_application_as_not_found()
+    {
+        var tenant = await Server.Sandbox.NewTenantAsync();
+        var (connection, jobs) = await OnboardAsync(Server, tenant);
+        (await tenant.Http().DeleteAsync($"/_sandbox/jobs/{jobs[0]}")).EnsureSuccessStatusCode();
+        var platform = await PlatformAsync(Server);
+
+        var id = await AcceptedAsync(platform, connection, jobs[0], Form(Applicant("gone@example.fr"), Pdf(14)));
+
+        var failed = await WaitAsync(platform, id, "Failed");
+        failed["lastError"].Str("code").ShouldBe("sr.job_not_found");
+        Steps(failed).Last().Str("outcome").ShouldBe("not-found");
+        (await tenant.CandidatesAsync()).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task A_missing_scope_pauses_the_connection_and_the_application_waits_then_goes_once_fixed()
     {
         var tenant = await Server.Sandbox.NewTenantAsync();

@@ -314,7 +314,8 @@ public sealed class ApplicantProtector(IDataProtectionProvider provider)
         Encoding.UTF8.GetBytes(JsonSerializer.Serialize(applicant, ApplicationJsonContext.Default.ApplicantInput));
 }
 
+// Unknown members are refused at every level (a typo in a nested field must not silently lose data).
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    MaxDepth = 16)]
+    MaxDepth = 16, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(ApplicantInput))]
 public sealed partial class ApplicationJsonContext : JsonSerializerContext;

@@ -52,11 +52,9 @@ internal static class ApplicationEndpoints
     {
         var connection = endpoints.MapGroup("/api/v1/connections/{id:guid}").RequireAuthorization(AuthPolicies.Platform).WithTags("Applications");
         connection.MapPost("/jobs/{jobId}/applications", (Guid id, string jobId, HttpContext context, CancellationToken ct) => SubmitAsync(id, jobId, context, ct))
-            .WithSummary("Submit an applicant with their CV for a job (multipart: applicant JSON, cv, optional coverLetter): 202 with a status URL.")
-            .Accepts<IFormFile>("multipart/form-data");
+            .WithSummary("Submit an applicant with their CV for a job (multipart: applicant JSON, cv, optional coverLetter): 202 with a status URL.");
         connection.MapPost("/applications", (Guid id, HttpContext context, CancellationToken ct) => SubmitAsync(id, null, context, ct))
-            .WithSummary("Submit a general application (no job): same body as for a job.")
-            .Accepts<IFormFile>("multipart/form-data");
+            .WithSummary("Submit a general application (no job): same body as for a job.");
         connection.MapGet("/applications", ListAsync).WithSummary("This connection's applications, newest first, filtered by state, job and date, with cursor pagination.");
 
         var applications = endpoints.MapGroup("/api/v1/applications").WithTags("Applications");
