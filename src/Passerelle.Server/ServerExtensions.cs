@@ -77,7 +77,7 @@ public static class ServerExtensions
         services.AddHealthChecks().AddDbContextCheck<PasserelleDbContext>("database", tags: ["ready"]);
 
         var telemetry = services.AddOpenTelemetry()
-            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddMeter(SmartRecruitersMetrics.MeterName))
+            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddMeter(SmartRecruitersMetrics.MeterName, ApplicationMetrics.MeterName))
             .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation());
         if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {

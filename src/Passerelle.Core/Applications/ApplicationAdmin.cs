@@ -26,7 +26,8 @@ public sealed record AdminOutcome(AdminResult Result, Application? Application =
 /// erase (GDPR), park interrupted creates, fail what a disconnection left. Every change is conditional on the
 /// version read, like the delivery's own, so it never races a lane into a wrong state.
 /// </summary>
-public sealed partial class ApplicationAdmin(PasserelleDbContext db, EncryptedFileStore files, TimeProvider time, ILogger<ApplicationAdmin> logger)
+public sealed partial class ApplicationAdmin(
+    PasserelleDbContext db, EncryptedFileStore files, TimeProvider time, ApplicationMetrics metrics, ILogger<ApplicationAdmin> logger)
 {
     /// <summary>
     /// Sends a <c>Failed</c> or <c>NeedsReview</c> application again, from where it stopped (a created candidate is
@@ -253,6 +254,11 @@ public sealed partial class ApplicationAdmin(PasserelleDbContext db, EncryptedFi
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         db.ChangeTracker.Clear();
+        if (app.IsFinished)
+        {
+            metrics.Finished(app, now);
+        }
+
         return true;
     }
 

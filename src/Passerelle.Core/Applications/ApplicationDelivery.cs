@@ -43,7 +43,7 @@ public sealed record DeliveryAttempt(DeliveryEnd End, DateTimeOffset? RetryAt = 
 /// </summary>
 public sealed partial class ApplicationDelivery(
     PasserelleDbContext db, SmartRecruitersClient sr, EncryptedFileStore files, ApplicantProtector applicants, TimeProvider time,
-    IOptionsMonitor<ApplicationOptions> options, ILogger<ApplicationDelivery> logger)
+    IOptionsMonitor<ApplicationOptions> options, ApplicationMetrics metrics, ILogger<ApplicationDelivery> logger)
 {
     /// <summary>The lane activation delivering (recorded on the application and its steps).</summary>
     public string Owner { get; set; } = "manual";
@@ -262,6 +262,7 @@ public sealed partial class ApplicationDelivery(
             return new DeliveryAttempt(DeliveryEnd.Superseded);
         }
 
+        metrics.Finished(app, time.GetUtcNow());
         Log.Finished(logger, app.Id, app.ConnectionId.Value, state.ToString(), code);
         return new DeliveryAttempt(state switch
         {

@@ -40,7 +40,7 @@ public sealed record IntakeResult(IntakeResultKind Kind, Application? Applicatio
 /// A failed commit leaves files with no row, which the housekeeping deletes.
 /// </summary>
 public sealed partial class ApplicationIntake(
-    PasserelleDbContext db, EncryptedFileStore files, ApplicantProtector protector, TimeProvider time, ILogger<ApplicationIntake> logger)
+    PasserelleDbContext db, EncryptedFileStore files, ApplicantProtector protector, TimeProvider time, ApplicationMetrics metrics, ILogger<ApplicationIntake> logger)
 {
     private static readonly string[] ClosedStatuses = ["FILLED", "CANCELLED"];
 
@@ -138,6 +138,7 @@ public sealed partial class ApplicationIntake(
             throw;
         }
 
+        metrics.Accepted();
         Log.Accepted(logger, application.Id, request.ConnectionId.Value, request.SrJobId);
         return new IntakeResult(IntakeResultKind.Accepted, application);
     }

@@ -17,6 +17,7 @@ public static class ApplicationServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ApplicationOptions>, ApplicationOptionsValidator>();
         services.AddPasserelleFileStore(configuration);
         services.AddSingleton<ApplicantProtector>();
+        services.AddSingleton<ApplicationMetrics>();
         services.AddSingleton(new CvInspector());
         services.AddScoped<ApplicationIntake>();
         services.AddScoped<ApplicationDelivery>();
