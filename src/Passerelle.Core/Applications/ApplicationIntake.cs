@@ -100,7 +100,10 @@ public sealed partial class ApplicationIntake(
             foreach (var incoming in new[] { request.Cv, request.CoverLetter }.OfType<IncomingFile>())
             {
                 var name = $"{application.Id:N}-{(incoming.Kind == ApplicationFileKind.Cv ? "cv" : "cover")}";
-                using var content = new MemoryStream(incoming.Content.ToArray(), writable: false);
+                // Over the received bytes, not a copy of them (a CV may be 10 MB).
+                using var content = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(incoming.Content, out var segment)
+                    ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                    : new MemoryStream(incoming.Content.ToArray(), writable: false);
                 var stored = await files.WriteAsync(name, content, cancellationToken);
                 written.Add(stored.Name);
                 application.Files.Add(new ApplicationFile
