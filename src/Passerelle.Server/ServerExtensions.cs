@@ -3,10 +3,12 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Passerelle.Core.Applications;
 using Passerelle.Core.Connections;
 using Passerelle.Core.Persistence;
 using Passerelle.Core.Secrets;
 using Passerelle.Server.ApiKeys;
+using Passerelle.Server.Applications;
 using Passerelle.Server.Auth;
 using Passerelle.Server.Connections;
 using Passerelle.Server.Jobs;
@@ -60,6 +62,7 @@ public static class ServerExtensions
         services.AddHostedService(sp => sp.GetRequiredService<DailyProbeWorker>());
 
         services.AddPasserelleWebhooks(builder.Configuration);
+        services.AddPasserelleApplications(builder.Configuration);
         services.AddSingleton<FailedAuthLimiter>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -74,7 +77,7 @@ public static class ServerExtensions
         services.AddHealthChecks().AddDbContextCheck<PasserelleDbContext>("database", tags: ["ready"]);
 
         var telemetry = services.AddOpenTelemetry()
-            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddMeter(SmartRecruitersMetrics.MeterName))
+            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddMeter(SmartRecruitersMetrics.MeterName, ApplicationMetrics.MeterName))
             .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation());
         if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
@@ -107,6 +110,7 @@ public static class ServerExtensions
         app.MapApiKeyEndpoints();
         app.MapJobEndpoints();
         app.MapWebhookEndpoints();
+        app.MapApplicationEndpoints();
         return app;
     }
 }

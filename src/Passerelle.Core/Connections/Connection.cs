@@ -69,6 +69,9 @@ public sealed class Connection
     public string? SourceSubTypeId { get; set; }
     public string? SourceId { get; set; }
     public List<string> Tags { get; set; } = [];
+
+    /// <summary>How applications are created in SR: JSON then CV (default), or SR's resume parsing.</summary>
+    public Applications.DeliveryMode DeliveryMode { get; set; } = Applications.DeliveryMode.Json;
     public DateTimeOffset CreatedAt { get; set; }
     public required string CreatedBy { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }

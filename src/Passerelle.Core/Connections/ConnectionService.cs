@@ -27,7 +27,7 @@ public sealed record ConnectionDraft(
 public sealed record ConnectionSettings(
     string? DisplayName = null, string? CustomerName = null, IReadOnlyList<string>? Tags = null,
     string? SourceTypeId = null, string? SourceSubTypeId = null, string? SourceId = null,
-    TimeSpan? SyncInterval = null, TimeSpan? FullSyncInterval = null);
+    TimeSpan? SyncInterval = null, TimeSpan? FullSyncInterval = null, Applications.DeliveryMode? DeliveryMode = null);
 
 /// <summary>A connection and the verdict of its latest probe.</summary>
 public sealed record ConnectionWithVerdict(Connection Connection, ConnectionVerdict Verdict);
@@ -146,6 +146,12 @@ public sealed class ConnectionService(PasserelleDbContext db, SmartRecruitersCli
         // TimeSpan.Zero clears an override (back to the Sync section's default).
         Set("syncInterval", settings.SyncInterval, connection.SyncInterval ?? TimeSpan.Zero, v => connection.SyncInterval = v == TimeSpan.Zero ? null : v);
         Set("fullSyncInterval", settings.FullSyncInterval, connection.FullSyncInterval ?? TimeSpan.Zero, v => connection.FullSyncInterval = v == TimeSpan.Zero ? null : v);
+        if (settings.DeliveryMode is { } mode && mode != connection.DeliveryMode)
+        {
+            connection.DeliveryMode = mode;
+            changed.Add("deliveryMode");
+        }
+
         if (settings.Tags is { } tags && !tags.SequenceEqual(connection.Tags))
         {
             connection.Tags = [.. tags];

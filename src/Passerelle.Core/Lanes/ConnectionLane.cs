@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Passerelle.Core.Applications;
 using Passerelle.Core.Connections;
 using Passerelle.Core.Jobs;
 using Passerelle.Core.Persistence;
@@ -16,10 +17,21 @@ namespace Passerelle.Core.Lanes;
 /// it was.
 /// </summary>
 internal sealed partial class ConnectionLane(
-    IServiceScopeFactory scopes, IOptionsMonitor<SyncOptions> options, TimeProvider time, LaneRegistry registry, SyncThrottle throttle, ILogger<ConnectionLane> logger)
+    IServiceScopeFactory scopes, IOptionsMonitor<SyncOptions> options, IOptionsMonitor<ApplicationOptions> applicationOptions, TimeProvider time, LaneRegistry registry,
+    SyncThrottle throttle, DeliveryPump pump, ILogger<ConnectionLane> logger)
     : Grain, IConnectionLane
 {
     private IGrainTimer? _timer;
+    private IGrainTimer? _deliveryTimer;
+    private bool _delivering;
+    private bool _deliveryNudged;
+    private int _deliveryBackoffs;
+    private int _deliveryFailures;
+    private DateTimeOffset? _deliveryResumeAt;
+    private string? _deliveryPausedBecause;
+
+    // This activation's name on the applications it works on; a later activation (after a failover) takes over.
+    private readonly string _owner = Guid.NewGuid().ToString("N")[..12];
     private bool _nudged;
     private int _consecutiveFailures;
     private bool _syncing;
@@ -48,6 +60,12 @@ internal sealed partial class ConnectionLane(
 
         // Not interleaved: one tick at a time. KeepAlive: an idle lane waiting for its next sync is not collected.
         _timer = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan, KeepAlive = true });
+
+        // Deliveries run beside the syncs (a full sync of a large company takes many minutes; applicants must not
+        // wait for it): interleaved with the sync tick, one delivery round at a time. Both share the credential's
+        // rate budget, which the SR client enforces for the whole process.
+        _deliveryTimer = this.RegisterGrainTimer(DeliverAsync,
+            new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan, KeepAlive = true, Interleave = true });
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -67,11 +85,106 @@ internal sealed partial class ConnectionLane(
             _timer?.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
 
+        NudgeDelivery();
+        return Task.CompletedTask;
+    }
+
+    public Task NudgeDeliveryAsync()
+    {
+        NudgeDelivery();
         return Task.CompletedTask;
     }
 
     public Task<LaneState> GetStateAsync() =>
-        Task.FromResult(new LaneState(Id.Value, RuntimeIdentity, _syncing, _pausedBecause, _lastSyncAt, _lastCompleteFullAt, _nextCheckAt));
+        Task.FromResult(new LaneState(Id.Value, RuntimeIdentity, _syncing, _pausedBecause, _lastSyncAt, _lastCompleteFullAt, _nextCheckAt)
+        {
+            Delivering = _delivering,
+            DeliveryPausedBecause = _deliveryPausedBecause,
+            DeliveryResumeAt = _deliveryResumeAt,
+        });
+
+    /// <summary>New work (or a fix): deliver now, unless the connection is backing off after SR refused requests.</summary>
+    private void NudgeDelivery()
+    {
+        _deliveryNudged = true;
+        if (!_delivering && (_deliveryResumeAt is null || _deliveryResumeAt <= time.GetUtcNow()))
+        {
+            _deliveryTimer?.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private async Task DeliverAsync(CancellationToken cancellationToken)
+    {
+        _deliveryNudged = false;
+        _delivering = true;
+        var settings = applicationOptions.CurrentValue;
+        var supervisor = options.CurrentValue.SupervisorInterval;
+        TimeSpan wait;
+        try
+        {
+            // A node that stops lets the steps in flight finish (they record SR's answer) rather than cutting them
+            // off mid-call, which would leave a create in doubt; the grace is bounded.
+            using var grace = new CancellationTokenSource();
+            await using var stopping = cancellationToken.Register(() => grace.CancelAfter(TimeSpan.FromSeconds(20)));
+            var round = await pump.RunOnceAsync(Id, _owner, probe: _deliveryBackoffs > 0, grace.Token);
+            _deliveryFailures = 0;
+            _deliveryPausedBecause = round.PausedBecause;
+            var now = time.GetUtcNow();
+            if (round.BackedOff)
+            {
+                // The whole connection waits (SR did not take a request); the next round probes with one application.
+                _deliveryBackoffs++;
+                var resume = now + settings.Backoff(_deliveryBackoffs, null);
+                if (round.NextDueAt is { } due && due < resume)
+                {
+                    resume = due;
+                }
+
+                _deliveryResumeAt = resume;
+                wait = resume - now;
+            }
+            else
+            {
+                if (round.Delivered + round.Failed > 0)
+                {
+                    _deliveryBackoffs = 0;
+                }
+
+                _deliveryResumeAt = null;
+                wait = round.PausedBecause is not null || round.NextDueAt is null ? supervisor : Min(round.NextDueAt.Value - now, supervisor);
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _deliveryFailures++;
+            Log.DeliveryFailed(logger, exception, Id.Value, _deliveryFailures);
+            wait = RetryAfter(options.CurrentValue, _deliveryFailures);
+            _deliveryResumeAt = time.GetUtcNow() + wait;
+        }
+        finally
+        {
+            _delivering = false;
+        }
+
+        if (_timer is null)
+        {
+            // The sync tick found the connection gone or disconnected while this round ran; this round failed what waited.
+            _deliveryTimer?.Dispose();
+            _deliveryTimer = null;
+            this.DeactivateOnIdle();
+            return;
+        }
+
+        if (_deliveryNudged && _deliveryResumeAt is null)
+        {
+            wait = TimeSpan.Zero;
+        }
+
+        // Never a hot loop on work the pump could not take (e.g. an application another lane holds).
+        _deliveryTimer?.Change(wait < MinimumDeliveryWait ? MinimumDeliveryWait : wait, Timeout.InfiniteTimeSpan);
+    }
+
+    private static readonly TimeSpan MinimumDeliveryWait = TimeSpan.FromMilliseconds(100);
 
     private async Task TickAsync(CancellationToken cancellationToken)
     {
@@ -102,7 +215,15 @@ internal sealed partial class ConnectionLane(
             _nextCheckAt = null;
             _timer?.Dispose();
             _timer = null;
-            this.DeactivateOnIdle();
+            if (!_delivering)
+            {
+                // The last round fails what the disconnection left waiting, then the lane goes.
+                await pump.RunOnceAsync(Id, _owner, probe: false, cancellationToken);
+                _deliveryTimer?.Dispose();
+                _deliveryTimer = null;
+                this.DeactivateOnIdle();
+            }
+
             return;
         }
 
@@ -241,6 +362,9 @@ internal sealed partial class ConnectionLane(
 
         [LoggerMessage(3, LogLevel.Warning, "Lane {ConnectionId}: the sync failed ({Failures} in a row); it is tried again later")]
         public static partial void TickFailed(ILogger logger, Exception exception, Guid connectionId, int failures);
+
+        [LoggerMessage(5, LogLevel.Warning, "Lane {ConnectionId}: the delivery round failed ({Failures} in a row); it is tried again later")]
+        public static partial void DeliveryFailed(ILogger logger, Exception exception, Guid connectionId, int failures);
 
         [LoggerMessage(4, LogLevel.Information, "Lane {ConnectionId}: {Kind} sync {RunId} complete={Complete}, {SrCalls} SR calls, {Created} created, {Updated} updated, {Closed} closed")]
         public static partial void Synced(ILogger logger, Guid connectionId, Guid runId, string kind, bool complete, int srCalls, int created, int updated, int closed);

@@ -4,7 +4,7 @@ namespace Passerelle.Core.Lanes;
 
 /// <summary>
 /// The one owner of everything that talks to SmartRecruiters for a connection (keyed by connection id): its sync
-/// schedule today, its delivery pump later. Orleans keeps one activation per key across the cluster, so the
+/// schedule and its delivery pump. Orleans keeps one activation per key across the cluster, so the
 /// credential's token and rate budget are used from one place; the database's conditional updates keep things
 /// right even during a brief overlap.
 /// </summary>
@@ -21,6 +21,10 @@ public interface IConnectionLane : IGrainWithGuidKey
     [AlwaysInterleave]
     Task NudgeAsync();
 
+    /// <summary>Applications were accepted for this connection: deliver them now (unless the connection is backing off).</summary>
+    [AlwaysInterleave]
+    Task NudgeDeliveryAsync();
+
     /// <summary>What the lane is doing, for operators and tests.</summary>
     [AlwaysInterleave]
     Task<LaneState> GetStateAsync();
@@ -35,4 +39,17 @@ public sealed record LaneState(
     [property: Id(3)] string? PausedBecause,
     [property: Id(4)] DateTimeOffset? LastSyncAt,
     [property: Id(5)] DateTimeOffset? LastCompleteFullSyncAt,
-    [property: Id(6)] DateTimeOffset? NextCheckAt);
+    [property: Id(6)] DateTimeOffset? NextCheckAt)
+{
+    /// <summary>A delivery round is running.</summary>
+    [Id(7)]
+    public bool Delivering { get; init; }
+
+    /// <summary>Why deliveries wait for a person (the connection needs attention), if they do.</summary>
+    [Id(8)]
+    public string? DeliveryPausedBecause { get; init; }
+
+    /// <summary>When deliveries resume after SR refused requests (the connection backs off as a whole).</summary>
+    [Id(9)]
+    public DateTimeOffset? DeliveryResumeAt { get; init; }
+}

@@ -47,6 +47,9 @@ public interface ILaneWaker
 {
     /// <summary>Nudges the connection's lane; never throws (the supervisor's next round is the safety net).</summary>
     Task NudgeAsync(ConnectionId id);
+
+    /// <summary>Tells the connection's lane that applications wait; never throws (the supervisor's next round is the safety net).</summary>
+    Task NudgeDeliveryAsync(ConnectionId id);
 }
 
 internal sealed partial class GrainLaneWaker(IGrainFactory grains, Microsoft.Extensions.Logging.ILogger<GrainLaneWaker> logger) : ILaneWaker
@@ -56,6 +59,18 @@ internal sealed partial class GrainLaneWaker(IGrainFactory grains, Microsoft.Ext
         try
         {
             await grains.GetGrain<IConnectionLane>(id.Value).NudgeAsync();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            NudgeFailed(logger, exception, id.Value);
+        }
+    }
+
+    public async Task NudgeDeliveryAsync(ConnectionId id)
+    {
+        try
+        {
+            await grains.GetGrain<IConnectionLane>(id.Value).NudgeDeliveryAsync();
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

@@ -18,6 +18,9 @@ public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(
     public DbSet<Webhooks.OutboxEvent> OutboxEvents => Set<Webhooks.OutboxEvent>();
     public DbSet<Webhooks.WebhookSubscription> WebhookSubscriptions => Set<Webhooks.WebhookSubscription>();
     public DbSet<Webhooks.WebhookDelivery> WebhookDeliveries => Set<Webhooks.WebhookDelivery>();
+    public DbSet<Applications.Application> Applications => Set<Applications.Application>();
+    public DbSet<Applications.ApplicationFile> ApplicationFiles => Set<Applications.ApplicationFile>();
+    public DbSet<Applications.ApplicationStep> ApplicationSteps => Set<Applications.ApplicationStep>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -28,6 +31,9 @@ public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(
         configurationBuilder.Properties<Jobs.SyncKind>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<Jobs.SyncRunState>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<Webhooks.DeliveryStatus>().HaveConversion<string>().HaveMaxLength(32);
+        configurationBuilder.Properties<Applications.ApplicationState>().HaveConversion<string>().HaveMaxLength(32);
+        configurationBuilder.Properties<Applications.ApplicationFileKind>().HaveConversion<string>().HaveMaxLength(32);
+        configurationBuilder.Properties<Applications.DeliveryMode>().HaveConversion<string>().HaveMaxLength(32);
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -97,6 +103,56 @@ public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(
             outbox.Property(e => e.Type).HasMaxLength(64);
             outbox.HasIndex(e => new { e.DispatchedAt, e.Id });
             outbox.HasOne<Connection>().WithMany().HasForeignKey(e => e.ConnectionId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<Applications.Application>(application =>
+        {
+            application.ToTable("Applications");
+            application.HasKey(a => a.Id);
+
+            // The pump's query: a connection's pending applications, oldest first.
+            application.HasIndex(a => new { a.ConnectionId, a.State, a.AcceptedAt });
+            application.HasIndex(a => new { a.ConnectionId, a.AcceptedAt });
+
+            // One application per key and connection, whatever the timing of concurrent requests (NULLs are distinct).
+            application.HasIndex(a => new { a.ConnectionId, a.IdempotencyKey }).IsUnique();
+            application.Property(a => a.SrJobId).HasMaxLength(64);
+            application.Property(a => a.IdempotencyKey).HasMaxLength(220);
+            application.Property(a => a.RequestHash).HasMaxLength(64);
+            application.Property(a => a.ExternalId).HasMaxLength(200);
+            application.Property(a => a.Channel).HasMaxLength(50);
+            application.Property(a => a.SrCandidateId).HasMaxLength(64);
+            application.Property(a => a.ResumeAttachmentId).HasMaxLength(64);
+            application.Property(a => a.CoverLetterAttachmentId).HasMaxLength(64);
+            application.Property(a => a.LeaseOwner).HasMaxLength(200);
+            application.Property(a => a.LastErrorCode).HasMaxLength(64);
+            application.Property(a => a.LastError).HasMaxLength(1000);
+            application.Property(a => a.Remedy).HasMaxLength(1000);
+            application.Property(a => a.AcceptedBy).HasMaxLength(200);
+            application.Ignore(a => a.IsFinished);
+            application.HasMany(a => a.Files).WithOne().HasForeignKey(f => f.ApplicationId).OnDelete(DeleteBehavior.Cascade);
+            application.HasOne<Connection>().WithMany().HasForeignKey(a => a.ConnectionId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<Applications.ApplicationFile>(file =>
+        {
+            file.ToTable("ApplicationFiles");
+            file.HasKey(f => f.Id);
+            file.Property(f => f.StoredName).HasMaxLength(100);
+            file.Property(f => f.WrappedKey).HasMaxLength(2000);
+            file.Property(f => f.ProtectedFileName).HasMaxLength(2000);
+            file.Property(f => f.ContentType).HasMaxLength(200);
+            file.Property(f => f.Sha256).HasMaxLength(64);
+        });
+        modelBuilder.Entity<Applications.ApplicationStep>(step =>
+        {
+            step.ToTable("ApplicationSteps");
+            step.HasKey(s => s.Id);
+            step.HasIndex(s => new { s.ApplicationId, s.Id });
+            step.Property(s => s.Step).HasMaxLength(32);
+            step.Property(s => s.Outcome).HasMaxLength(32);
+            step.Property(s => s.Detail).HasMaxLength(1000);
+            step.Property(s => s.Actor).HasMaxLength(200);
+            step.Property(s => s.Node).HasMaxLength(200);
+            step.HasOne<Applications.Application>().WithMany().HasForeignKey(s => s.ApplicationId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<Jobs.SyncRun>(run =>
         {

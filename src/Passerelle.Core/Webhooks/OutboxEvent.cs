@@ -12,7 +12,7 @@ public sealed class OutboxEvent
     public Guid Id { get; init; } = Guid.CreateVersion7();
     public ConnectionId ConnectionId { get; init; }
 
-    /// <summary><c>job.created</c>, <c>job.updated</c>, <c>job.closed</c>, <c>connection.health_changed</c>.</summary>
+    /// <summary>One of <see cref="EventTypes.All"/>.</summary>
     public required string Type { get; init; }
 
     /// <summary>The event's JSON body: ids and the changed resource, never a secret or personal data.</summary>
@@ -38,6 +38,12 @@ public static class EventTypes
     public const string JobUpdated = "job.updated";
     public const string JobClosed = "job.closed";
     public const string ConnectionHealthChanged = "connection.health_changed";
+    public const string ApplicationDelivered = "application.delivered";
+    public const string ApplicationFailed = "application.failed";
+    public const string ApplicationNeedsReview = "application.needs_review";
+
+    public static readonly IReadOnlyList<string> All =
+        [JobCreated, JobUpdated, JobClosed, ConnectionHealthChanged, ApplicationDelivered, ApplicationFailed, ApplicationNeedsReview];
 }
 
 public sealed record JobEventPayload(

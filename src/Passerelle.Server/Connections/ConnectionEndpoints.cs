@@ -32,7 +32,7 @@ public sealed record DisconnectRequest(string? Reason);
 public sealed record UpdateConnectionRequest(
     string? DisplayName = null, string? CustomerName = null, List<string>? Tags = null,
     string? SourceTypeId = null, string? SourceSubTypeId = null, string? SourceId = null,
-    TimeSpan? SyncInterval = null, TimeSpan? FullSyncInterval = null);
+    TimeSpan? SyncInterval = null, TimeSpan? FullSyncInterval = null, string? DeliveryMode = null);
 
 public sealed record FindingView(string Code, string Problem, string Remedy);
 
@@ -44,7 +44,7 @@ public sealed record ConnectionView(
     string? AttentionReason, string? AttentionDetail, DateTimeOffset? LastProbedAt, IReadOnlyList<string> Tags,
     string? SourceTypeId, string? SourceSubTypeId, string? SourceId, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset UpdatedAt,
     string UpdatedBy, bool HasSecret, StoredProbe? LastProbe, VerdictView? Verdict,
-    TimeSpan? SyncInterval = null, TimeSpan? FullSyncInterval = null, DateTimeOffset? SyncWatermark = null)
+    TimeSpan? SyncInterval = null, TimeSpan? FullSyncInterval = null, DateTimeOffset? SyncWatermark = null, string DeliveryMode = "Json")
 {
     private static readonly System.Text.Json.JsonSerializerOptions StoredProbeJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
@@ -56,13 +56,14 @@ public sealed record ConnectionView(
         verdict is null ? null : new VerdictView(verdict.Status.ToString(), verdict.Reason?.ToString(),
             [.. verdict.Problems.Select(p => new FindingView(p.Code, p.Problem, p.Remedy))],
             [.. verdict.Warnings.Select(w => new FindingView(w.Code, w.Problem, w.Remedy))], verdict.ProbedAt),
-        c.SyncInterval, c.FullSyncInterval, c.SyncWatermark);
+        c.SyncInterval, c.FullSyncInterval, c.SyncWatermark, c.DeliveryMode.ToString());
 }
 
 public sealed record RotationView(bool Applied, string Detail, ConnectionView Connection);
 
 /// <summary>A connection's lane: the node it runs on, what it is doing, and why it waits if it does.</summary>
-public sealed record LaneView(string Node, bool Syncing, string? PausedBecause, DateTimeOffset? LastSyncAt, DateTimeOffset? LastCompleteFullSyncAt, DateTimeOffset? NextCheckAt);
+public sealed record LaneView(string Node, bool Syncing, string? PausedBecause, DateTimeOffset? LastSyncAt, DateTimeOffset? LastCompleteFullSyncAt, DateTimeOffset? NextCheckAt,
+    bool Delivering = false, string? DeliveryPausedBecause = null, DateTimeOffset? DeliveryResumeAt = null);
 
 public sealed record AuditView(DateTimeOffset At, string Actor, string Action, string? Detail);
 
@@ -175,6 +176,19 @@ internal static partial class ConnectionEndpoints
             errors["tags"] = ["At most 20 tags of 1 to 100 characters."];
         }
 
+        Core.Applications.DeliveryMode? mode = null;
+        if (request.DeliveryMode is { } modeName)
+        {
+            if (Enum.TryParse<Core.Applications.DeliveryMode>(modeName, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed))
+            {
+                mode = parsed;
+            }
+            else
+            {
+                errors["deliveryMode"] = ["\"Json\" (create from the applicant's data, then attach the CV: the default) or \"ResumeParsing\" (SmartRecruiters reads the CV)."];
+            }
+        }
+
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
@@ -215,7 +229,7 @@ internal static partial class ConnectionEndpoints
 
         var updated = await connections.UpdateSettingsAsync(new ConnectionId(id),
             new ConnectionSettings(request.DisplayName, request.CustomerName, request.Tags, request.SourceTypeId, request.SourceSubTypeId, request.SourceId,
-                request.SyncInterval, request.FullSyncInterval),
+                request.SyncInterval, request.FullSyncInterval, mode),
             Actor(user), cancellationToken);
         return updated is null ? Problems.NotFound("connection") : TypedResults.Ok(ConnectionView.From(updated));
     }
@@ -261,7 +275,8 @@ internal static partial class ConnectionEndpoints
     }
 
     private static async Task<Results<Ok<ConnectionView>, ProblemHttpResult>> DisconnectAsync(
-        Guid id, DisconnectRequest? request, ConnectionService connections, ClaimsPrincipal user, CancellationToken cancellationToken)
+        Guid id, DisconnectRequest? request, ConnectionService connections, Core.Applications.ApplicationAdmin applications, ClaimsPrincipal user,
+        CancellationToken cancellationToken)
     {
         var reason = string.IsNullOrWhiteSpace(request?.Reason) ? "Disconnected by an account manager." : request.Reason.Trim();
         if (reason.Length > 500)
@@ -270,7 +285,15 @@ internal static partial class ConnectionEndpoints
         }
 
         var connection = user.MayTouch(id) ? await connections.DisconnectAsync(new ConnectionId(id), reason, Actor(user), cancellationToken) : null;
-        return connection is null ? Problems.NotFound("connection") : TypedResults.Ok(ConnectionView.From(connection));
+        if (connection is null)
+        {
+            return Problems.NotFound("connection");
+        }
+
+        // Nothing waits forever on a connection that will never deliver: the waiting applications fail now, with
+        // the reason and their webhook events (the lane's last round does the same for any it was holding).
+        await applications.FailForDisconnectionAsync(connection.Id, cancellationToken);
+        return TypedResults.Ok(ConnectionView.From(connection));
     }
 
     private static async Task<Results<Ok<LaneView>, ProblemHttpResult>> LaneAsync(
@@ -299,7 +322,8 @@ internal static partial class ConnectionEndpoints
                 "The connection's lane did not answer (its node may be stopping or starting): ask again in a minute.");
         }
 
-        return TypedResults.Ok(new LaneView(state.Node, state.Syncing, state.PausedBecause, state.LastSyncAt, state.LastCompleteFullSyncAt, state.NextCheckAt));
+        return TypedResults.Ok(new LaneView(state.Node, state.Syncing, state.PausedBecause, state.LastSyncAt, state.LastCompleteFullSyncAt, state.NextCheckAt,
+            state.Delivering, state.DeliveryPausedBecause, state.DeliveryResumeAt));
     }
 
     private static async Task<Results<Ok<List<AuditView>>, ProblemHttpResult>> AuditAsync(

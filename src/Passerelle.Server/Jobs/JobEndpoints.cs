@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Passerelle.Core.Connections;
@@ -145,7 +144,7 @@ internal static class JobEndpoints
         Guid? after = null;
         if (!string.IsNullOrEmpty(cursor))
         {
-            if (DecodeCursor(cursor) is not { } decoded)
+            if (Cursor.Decode("j1", cursor) is not { } decoded)
             {
                 return Problems.Of(StatusCodes.Status400BadRequest, "jobs.bad_cursor", "This cursor was not issued by this API: start again without a cursor.");
             }
@@ -198,7 +197,7 @@ internal static class JobEndpoints
             page.RemoveAt(size);
         }
 
-        return TypedResults.Ok(new JobPageView([.. page.Select(JobOfferView.From)], more ? EncodeCursor(page[^1].Id) : null));
+        return TypedResults.Ok(new JobPageView([.. page.Select(JobOfferView.From)], more ? Cursor.Encode("j1", page[^1].Id) : null));
     }
 
     private static async Task<Results<Ok<JobOfferDetailView>, ProblemHttpResult>> GetAsync(
@@ -229,22 +228,4 @@ internal static class JobEndpoints
 
     private static async Task<bool> VisibleAsync(Guid id, PasserelleDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken) =>
         user.MayTouch(id) && await db.Connections.AnyAsync(c => c.Id == new ConnectionId(id), cancellationToken);
-
-    private static string EncodeCursor(Guid id) =>
-        Convert.ToBase64String(Encoding.ASCII.GetBytes("j1:" + id.ToString("N"))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static Guid? DecodeCursor(string cursor)
-    {
-        try
-        {
-            var padded = cursor.Replace('-', '+').Replace('_', '/');
-            padded += new string('=', (4 - (padded.Length % 4)) % 4);
-            var text = Encoding.ASCII.GetString(Convert.FromBase64String(padded));
-            return text.StartsWith("j1:", StringComparison.Ordinal) && Guid.TryParseExact(text[3..], "N", out var id) ? id : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
 }

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -63,7 +62,7 @@ internal static class WebhookEndpoints
 {
     private const int MaxReplay = 10_000;
 
-    private static readonly string[] KnownEventTypes = [EventTypes.JobCreated, EventTypes.JobUpdated, EventTypes.JobClosed, EventTypes.ConnectionHealthChanged];
+    private static readonly IReadOnlyList<string> KnownEventTypes = EventTypes.All;
 
     public static void MapWebhookEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -246,7 +245,7 @@ internal static class WebhookEndpoints
         Guid? before = null;
         if (!string.IsNullOrEmpty(cursor))
         {
-            if (DecodeCursor(cursor) is not { } decoded)
+            if (Cursor.Decode("w1", cursor) is not { } decoded)
             {
                 return Problems.Of(StatusCodes.Status400BadRequest, "webhooks.bad_cursor", "This cursor was not issued by this API: start again without a cursor.");
             }
@@ -273,7 +272,7 @@ internal static class WebhookEndpoints
             page.RemoveAt(size);
         }
 
-        return TypedResults.Ok(new WebhookDeliveryPageView([.. page.Select(WebhookDeliveryView.From)], more ? EncodeCursor(page[^1].Id) : null));
+        return TypedResults.Ok(new WebhookDeliveryPageView([.. page.Select(WebhookDeliveryView.From)], more ? Cursor.Encode("w1", page[^1].Id) : null));
     }
 
     private static async Task<Results<Accepted<WebhookDeliveryView>, ProblemHttpResult>> ReplayDeliveryAsync(
@@ -348,7 +347,7 @@ internal static class WebhookEndpoints
             errors["description"] = ["At most 500 characters (\"\" clears it)."];
         }
 
-        if (eventTypes is not null && (eventTypes.Count > KnownEventTypes.Length || eventTypes.Any(t => !KnownEventTypes.Contains(t, StringComparer.Ordinal))))
+        if (eventTypes is not null && (eventTypes.Count > KnownEventTypes.Count || eventTypes.Any(t => !KnownEventTypes.Contains(t, StringComparer.Ordinal))))
         {
             errors["eventTypes"] = [$"Known event types only: {string.Join(", ", KnownEventTypes)}; leave it out or send [] for all of them."];
         }
@@ -394,22 +393,4 @@ internal static class WebhookEndpoints
         && (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback));
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
-
-    private static string EncodeCursor(Guid id) =>
-        Convert.ToBase64String(Encoding.ASCII.GetBytes("w1:" + id.ToString("N"))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static Guid? DecodeCursor(string cursor)
-    {
-        try
-        {
-            var padded = cursor.Replace('-', '+').Replace('_', '/');
-            padded += new string('=', (4 - (padded.Length % 4)) % 4);
-            var text = Encoding.ASCII.GetString(Convert.FromBase64String(padded));
-            return text.StartsWith("w1:", StringComparison.Ordinal) && Guid.TryParseExact(text[3..], "N", out var id) ? id : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
 }
