@@ -197,6 +197,13 @@ public sealed class ServerProcess : IAsyncDisposable
             return;
         }
 
+        if (OperatingSystem.IsWindows())
+        {
+            // No SIGTERM there: stopping is killing.
+            Kill();
+            return;
+        }
+
         using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
         {
             if (kill is not null)
