@@ -63,13 +63,19 @@ public sealed class SmartRecruitersClient
         }, cancellationToken);
     }
 
-    /// <summary>Creates a candidate from JSON, on a job (or as a general application when <paramref name="jobId"/> is null).</summary>
-    public Task<SrOutcome<CandidateDetails>> CreateCandidateAsync(SrCredential credential, string? jobId, CandidateInput candidate, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Creates a candidate from JSON, on a job (or as a general application when <paramref name="jobId"/> is null).
+    /// <paramref name="beforeSend"/> runs once, right before the request first leaves (after its rate slot and token):
+    /// where a caller records that the candidate may exist from now on. If it throws, nothing is sent.
+    /// </summary>
+    public Task<SrOutcome<CandidateDetails>> CreateCandidateAsync(SrCredential credential, string? jobId, CandidateInput candidate,
+        Func<CancellationToken, ValueTask>? beforeSend = null, CancellationToken cancellationToken = default)
     {
         var call = new SrCall(jobId is null ? "POST /candidates" : "POST /jobs/{id}/candidates", HttpMethod.Post,
             jobId is null ? "/candidates" : $"/jobs/{Uri.EscapeDataString(jobId)}/candidates")
         {
             IsCreate = true,
+            BeforeFirstSend = beforeSend,
             Content = _ => ValueTask.FromResult<HttpContent>(JsonContent.Create(candidate, SmartRecruitersJsonContext.Default.CandidateInput)),
         };
         return _transport.SendAsync(credential, call, ReadCandidate, cancellationToken);
@@ -77,7 +83,7 @@ public sealed class SmartRecruitersClient
 
     /// <summary>Lets SR create the candidate by parsing a resume (the alternative to JSON creation).</summary>
     public Task<SrOutcome<CandidateDetails>> CreateCandidateFromResumeAsync(SrCredential credential, string? jobId, SrFile resume, ResumeSource? source = null,
-        CancellationToken cancellationToken = default)
+        Func<CancellationToken, ValueTask>? beforeSend = null, CancellationToken cancellationToken = default)
     {
         var fields = new Dictionary<string, string?>
         {
@@ -90,6 +96,7 @@ public sealed class SmartRecruitersClient
             jobId is null ? "/candidates/cv" : $"/jobs/{Uri.EscapeDataString(jobId)}/candidates/cv")
         {
             IsCreate = true,
+            BeforeFirstSend = beforeSend,
             UploadBytes = resume.Length,
             Content = ct => Multipart(resume, fields, ct),
         };

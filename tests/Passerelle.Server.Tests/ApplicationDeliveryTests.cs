@@ -128,6 +128,20 @@ public sealed class ApplicationDeliveryTests(ApplicationServerFactory factory) :
     }
 
     [Fact]
+    public async Task An_idle_connection_has_a_quiet_round_and_its_lane_does_not_back_off()
+    {
+        var tenant = await Server.Sandbox.NewTenantAsync();
+        var (connection, _) = await OnboardAsync(Server, tenant);
+        var id = new Core.Connections.ConnectionId(Guid.Parse(connection));
+
+        var round = await Server.Services.GetRequiredService<Core.Applications.DeliveryPump>().RunOnceAsync(id, "test", probe: false, CancellationToken.None);
+
+        round.ShouldBe(Core.Applications.DeliveryRound.Idle(null));
+        var lane = await SandboxFactory.ReadAsync(await Server.Admin().GetAsync($"/api/v1/connections/{connection}/lane"));
+        lane["deliveryResumeAt"].ShouldBeNull(lane.ToJsonString());
+    }
+
+    [Fact]
     public async Task A_job_closed_in_sr_after_intake_fails_the_application_with_the_reason_in_plain_words()
     {
         var tenant = await Server.Sandbox.NewTenantAsync();

@@ -26,6 +26,48 @@ public sealed class OutcomeTests(SandboxFactory sandbox) : IClassFixture<Sandbox
         (await tenant.StatsAsync())["endpoints"]?[endpoint]?["requests"]?.GetValue<long>() ?? 0;
 
     [Fact]
+    public async Task The_before_send_hook_runs_once_before_the_create_leaves_and_a_throwing_hook_sends_nothing()
+    {
+        var (tenant, harness, credential, jobId) = await ArrangeAsync(new { script = new[] { "503" }, pathPattern = Creates });
+        await using var _ = harness;
+        var calls = 0;
+        long seenBeforeSend = -1;
+
+        // In process the 503 came after the body left: in doubt, not retried; the hook ran once, before anything reached SR.
+        var outcome = await harness.Client.CreateCandidateAsync(credential, jobId, TestData.Applicant(), async _ =>
+        {
+            calls++;
+            seenBeforeSend = await RequestsAsync(tenant, "POST /jobs/{id}/candidates");
+        });
+        outcome.Kind.ShouldBe(SrOutcomeKind.InDoubt);
+        calls.ShouldBe(1);
+        seenBeforeSend.ShouldBe(0);
+
+        await Should.ThrowAsync<InvalidOperationException>(() =>
+            harness.Client.CreateCandidateAsync(credential, jobId, TestData.Applicant(), _ => throw new InvalidOperationException("changed meanwhile")));
+        (await RequestsAsync(tenant, "POST /jobs/{id}/candidates")).ShouldBe(1);
+        (await tenant.CandidatesAsync()).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task The_before_send_hook_does_not_run_when_no_token_could_be_had()
+    {
+        var (tenant, harness, credential, jobId) = await ArrangeAsync();
+        await using var _ = harness;
+        (await tenant.Http().PostAsync($"/_sandbox/credentials/{tenant.ClientId}/regenerate-secret", null)).EnsureSuccessStatusCode();
+        var calls = 0;
+
+        var outcome = await harness.Client.CreateCandidateAsync(credential, jobId, TestData.Applicant(), _ =>
+        {
+            calls++;
+            return ValueTask.CompletedTask;
+        });
+
+        outcome.Kind.ShouldBe(SrOutcomeKind.CredentialsRejected);
+        calls.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task A_created_candidate_is_a_success_with_its_sr_id()
     {
         var (tenant, harness, credential, jobId) = await ArrangeAsync();
@@ -90,7 +132,7 @@ public sealed class OutcomeTests(SandboxFactory sandbox) : IClassFixture<Sandbox
         await using var _ = harness;
         using var patience = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
 
-        var outcome = await harness.Client.CreateCandidateAsync(credential, jobId, TestData.Applicant(), patience.Token);
+        var outcome = await harness.Client.CreateCandidateAsync(credential, jobId, TestData.Applicant(), cancellationToken: patience.Token);
 
         outcome.Kind.ShouldBe(SrOutcomeKind.InDoubt);
         (await tenant.CandidatesAsync()).Count.ShouldBe(1);

@@ -87,12 +87,17 @@ public sealed partial class ApplicationDelivery(
                 "Ask the applicant to apply again, or switch the connection to JSON delivery and retry.");
         }
 
+        // The fence: Creating is stored right before the request leaves, once its rate slot and token are granted,
+        // so that a node dying while it waits for them leaves an application that was provably never sent.
         var before = app.State;
-        app.State = ApplicationState.Creating;
-        app.LeaseOwner = Owner;
-        if (!await SaveAsync(app, step: null))
+        async ValueTask FenceAsync(CancellationToken _)
         {
-            return new DeliveryAttempt(DeliveryEnd.Superseded);
+            app.State = ApplicationState.Creating;
+            app.LeaseOwner = Owner;
+            if (!await SaveAsync(app, step: null))
+            {
+                throw new SupersededException();
+            }
         }
 
         SrOutcome<CandidateDetails> outcome;
@@ -100,8 +105,13 @@ public sealed partial class ApplicationDelivery(
         {
             outcome = input is null
                 ? await sr.CreateCandidateFromResumeAsync(credential, app.SrJobId, resume!,
-                    connection.SourceTypeId is { } type ? new ResumeSource(type, connection.SourceSubTypeId, connection.SourceId, null) : null, cancellationToken)
-                : await sr.CreateCandidateAsync(credential, app.SrJobId, input, cancellationToken);
+                    connection.SourceTypeId is { } type ? new ResumeSource(type, connection.SourceSubTypeId, connection.SourceId, null) : null, FenceAsync,
+                    cancellationToken)
+                : await sr.CreateCandidateAsync(credential, app.SrJobId, input, FenceAsync, cancellationToken);
+        }
+        catch (SupersededException)
+        {
+            return new DeliveryAttempt(DeliveryEnd.Superseded);
         }
         catch (StoredFileUnavailableException exception)
         {
@@ -263,7 +273,7 @@ public sealed partial class ApplicationDelivery(
         }
 
         metrics.Finished(app, time.GetUtcNow());
-        Log.Finished(logger, app.Id, app.ConnectionId.Value, state.ToString(), code);
+        Log.Finished(logger, app.Id, app.ConnectionId.Value, state.ToString(), code ?? "-");
         return new DeliveryAttempt(state switch
         {
             ApplicationState.Delivered => DeliveryEnd.Delivered,
@@ -460,7 +470,7 @@ public sealed partial class ApplicationDelivery(
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Information, "Application {ApplicationId} of connection {ConnectionId}: {State} ({Code})")]
-        public static partial void Finished(ILogger logger, Guid applicationId, Guid connectionId, string state, string? code);
+        public static partial void Finished(ILogger logger, Guid applicationId, Guid connectionId, string state, string code);
 
         [LoggerMessage(2, LogLevel.Debug, "Application {ApplicationId} changed meanwhile; this lane stops at {State}")]
         public static partial void Superseded(ILogger logger, Guid applicationId, string state);
@@ -472,6 +482,9 @@ public sealed partial class ApplicationDelivery(
         public static partial void ConnectionNeedsAttention(ILogger logger, Guid connectionId, string reason);
     }
 }
+
+/// <summary>Thrown by the fence when the application changed meanwhile: the create is abandoned before it leaves.</summary>
+internal sealed class SupersededException : Exception;
 
 /// <summary>What the delivery needs of an SR answer, whatever its value type.</summary>
 internal sealed record Answer(SrOutcomeKind Kind, int? StatusCode, string? Detail, TimeSpan? RetryAfter, IReadOnlyList<SrError> Errors, SrForbiddenReason? Forbidden)

@@ -190,7 +190,7 @@ public sealed partial class DeliveryPump(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PasserelleDbContext>();
         return await db.Applications.Where(a => a.ConnectionId == connectionId && Pending.Contains(a.State) && a.ProtectedApplicant != null)
-            .MinAsync(a => a.NextAttemptAt ?? a.AcceptedAt, cancellationToken) is { } next ? next : null;
+            .Select(a => (DateTimeOffset?)(a.NextAttemptAt ?? a.AcceptedAt)).MinAsync(cancellationToken);
     }
 
     /// <summary>States the pump moves on from.</summary>

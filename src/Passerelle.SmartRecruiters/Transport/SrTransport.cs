@@ -27,6 +27,15 @@ internal sealed record SrCall(string Endpoint, HttpMethod Method, string PathAnd
 
     /// <summary>False for endpoints with limits of their own (SR: one concurrent <c>GET /candidates</c>).</summary>
     public bool LearnLimits { get; init; } = true;
+
+    /// <summary>
+    /// Called once, right before the request first leaves (after its rate slot and token were granted): the last
+    /// moment a caller can record that the request may now exist in SR. An exception from it aborts the call.
+    /// </summary>
+    public Func<CancellationToken, ValueTask>? BeforeFirstSend { get; init; }
+
+    /// <summary>Set once <see cref="BeforeFirstSend"/> ran (a call is sent by one caller, attempt after attempt).</summary>
+    internal bool FirstSendAnnounced { get; set; }
 }
 
 /// <summary>
@@ -217,6 +226,12 @@ internal sealed partial class SrTransport
             content = new TrackingContent(await call.Content(cancellationToken));
             request.Content = content;
             request.Headers.ExpectContinue = expectContinue ? true : null;
+        }
+
+        if (call.BeforeFirstSend is { } beforeSend && !call.FirstSendAnnounced)
+        {
+            await beforeSend(cancellationToken);
+            call.FirstSendAnnounced = true;
         }
 
         var timeout = options.AttemptTimeout + TimeSpan.FromSeconds((double)call.UploadBytes / options.UploadMinBytesPerSecond);
