@@ -63,7 +63,14 @@ internal static class ApplicationScenarios
     /// <paramref name="applications"/> applications spread over <paramref name="connections"/> connections (a credential
     /// each), submitted as fast as intake takes them; measured until every one is delivered or ended otherwise.
     /// </summary>
-    public static async Task<RunResult> DeliveryAsync(BenchContext bench, string? postgres, int connections, int applications, int submitters, int cvBytes, TimeSpan bound)
+    /// <remarks>
+    /// With <paramref name="backlog"/>, deliveries are held while the applications are submitted (SR refuses the
+    /// credentials' <c>candidates_create</c> scope, so each connection pauses in NeedsAttention, its applications
+    /// queued), then released at once (scope back, connection re-tested): each connection then drains a backlog, and
+    /// its throughput is what the rate budget allows, not what intake brings.
+    /// </remarks>
+    public static async Task<RunResult> DeliveryAsync(BenchContext bench, string? postgres, int connections, int applications, int submitters, int cvBytes, TimeSpan bound,
+        bool backlog = false)
     {
         var prefix = "Dlv" + Guid.NewGuid().ToString("N")[..4];
         var companies = Enumerable.Range(0, connections).Select(i => $"{prefix}{i:D3}").ToList();
@@ -89,10 +96,26 @@ internal static class ApplicationScenarios
         var items = new Dictionary<string, JsonNode>();
         long peak;
         TimeSpan submission;
+        DateTimeOffset? released = null;
         await using (var sampler = new WorkingSetSampler(server.WorkingSetBytes, everyMs: 100))
         {
+            if (backlog)
+            {
+                await ScopesAsync(bench, companies, "jobs_read");
+            }
+
             submitted = await SubmitAsync(platform, [.. Enumerable.Range(0, applications).Select(i => ids[i % ids.Count]).Select((c, i) => new Planned(c, jobs[c][i % jobs[c].Count], i))], submitters, cvBytes);
             submission = clock.Elapsed;
+            if (backlog)
+            {
+                await ScopesAsync(bench, companies, "jobs_read", "candidates_create");
+                released = TimeProvider.System.GetUtcNow();
+                var admin = server.Admin();
+                foreach (var id in ids)
+                {
+                    (await admin.PostAsync($"/api/v1/connections/{id}/test", null)).EnsureSuccessStatusCode();
+                }
+            }
             // Only the applications still on their way are listed while waiting, so the polling costs the server little.
             while (clock.Elapsed < bound)
             {
@@ -126,9 +149,12 @@ internal static class ApplicationScenarios
         var timed = items.Values.Where(i => i.Str("state") == "Delivered")
             .Select(i => (Connection: i.Str("connectionId"), Accepted: At(i, "acceptedAt"), Delivered: At(i, "deliveredAt"))).ToList();
         var latencies = timed.Select(t => (t.Delivered - t.Accepted).TotalSeconds).ToList();
-        var perConnection = ids.Select(id => BusyThroughput(
-            [.. items.Values.Where(i => i.Str("connectionId") == id).Select(i => At(i, "acceptedAt"))],
-            [.. timed.Where(t => t.Connection == id).Select(t => t.Delivered)])).ToList();
+        var perConnection = released is { } start
+            ? ids.Select(id => timed.Where(t => t.Connection == id).Select(t => t.Delivered).ToList())
+                .Where(d => d.Count > 0).Select(d => d.Count / (d.Max() - start).TotalSeconds).ToList()
+            : ids.Select(id => BusyThroughput(
+                [.. items.Values.Where(i => i.Str("connectionId") == id).Select(i => At(i, "acceptedAt"))],
+                [.. timed.Where(t => t.Connection == id).Select(t => t.Delivered)])).ToList();
         // The pace once delivery runs, first to last delivery: what the rate budget allows, without the waits before.
         var pace = ids.Select(id => timed.Where(t => t.Connection == id).Select(t => t.Delivered).Order().ToList())
             .Where(d => d.Count > 1).Select(d => (d.Count - 1) / (d[^1] - d[0]).TotalSeconds).ToList();
@@ -251,6 +277,15 @@ internal static class ApplicationScenarios
         }
 
         throw new InvalidOperationException($"Connection {connection} had no open job after 2 minutes.");
+    }
+
+    private static async Task ScopesAsync(BenchContext bench, IEnumerable<string> clientIds, params string[] scopes)
+    {
+        var http = bench.Sandbox.Http();
+        foreach (var clientId in clientIds)
+        {
+            (await http.PutAsJsonAsync($"/_sandbox/credentials/{clientId}/scopes", new { scopes })).EnsureSuccessStatusCode();
+        }
     }
 
     private static async Task<long> ThrottledAsync(BenchContext bench, IEnumerable<string> clientIds)
