@@ -139,7 +139,10 @@ internal sealed record BenchOptions
                             to 20 connections within SR's limits); intake and delivery run the server out of process
           --only NAME       one scenario: uploads, "token stampede", saturation, "naive baseline", "many credentials";
                             with --suite job-sync: "large company", "many connections";
-                            with --suite intake or delivery: "intake, SQLite", "delivery, PostgreSQL", …
+                            with --suite intake or delivery: "intake, SQLite", "delivery, PostgreSQL",
+                            "delivery backlog, SQLite", …
+          --delivery-connections N, --delivery-applications N
+                            the delivery suite's size (default 20 connections, 2,000 applications)
           --postgres CONN   also run intake and delivery on PostgreSQL (a database is created on that server and
                             dropped); default: PASSERELLE_TEST_POSTGRES when set
           --quick           small sizes, for a smoke test (figures not comparable with the targets)
@@ -165,6 +168,14 @@ internal sealed record BenchOptions
                     break;
                 case "--postgres" when i + 1 < args.Length:
                     options = options with { Postgres = args[++i] };
+                    break;
+                case "--delivery-connections" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var dc) && dc >= 1:
+                    options = options with { DeliveryConnections = dc };
+                    i++;
+                    break;
+                case "--delivery-applications" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var da) && da >= 1:
+                    options = options with { DeliveryApplications = da };
+                    i++;
                     break;
                 case "--no-docs":
                     options = options with { DocsPath = null };
