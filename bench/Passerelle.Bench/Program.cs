@@ -143,6 +143,7 @@ internal sealed record BenchOptions
                             "delivery backlog, SQLite", …
           --delivery-connections N, --delivery-applications N
                             the delivery suite's size (default 20 connections, 2,000 applications)
+          --cv-bytes N      the CVs' size for intake and delivery (default 200000)
           --postgres CONN   also run intake and delivery on PostgreSQL (a database is created on that server and
                             dropped); default: PASSERELLE_TEST_POSTGRES when set
           --quick           small sizes, for a smoke test (figures not comparable with the targets)
@@ -175,6 +176,10 @@ internal sealed record BenchOptions
                     break;
                 case "--delivery-applications" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var da) && da >= 1:
                     options = options with { DeliveryApplications = da };
+                    i++;
+                    break;
+                case "--cv-bytes" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var cvBytes) && cvBytes >= 1024:
+                    options = options with { CvBytes = cvBytes };
                     i++;
                     break;
                 case "--no-docs":
