@@ -31,6 +31,36 @@ public sealed class RateBudgetTests
     }
 
     [Fact]
+    public async Task A_request_that_leaves_later_than_its_slot_holds_back_the_one_that_would_make_eleven_in_a_window()
+    {
+        var budget = Budget(concurrency: 100);
+        // Ten granted at 0; the first of them leaves only at 300 ms (a caller's before-send hook wrote to its database).
+        var late = await budget.AcquireAsync(CancellationToken.None);
+        for (var i = 0; i < 9; i++)
+        {
+            (await budget.AcquireAsync(CancellationToken.None)).Dispose();
+        }
+
+        // Ten more were given slots at 1,020 ms, a window after 0, before anyone knew.
+        var next = Enumerable.Range(0, 10).Select(_ => budget.AcquireAsync(CancellationToken.None).AsTask()).ToList();
+        _clock.Advance(TimeSpan.FromMilliseconds(300));
+        late.Sent();
+        late.Dispose();
+
+        // At 1,020 ms only nine may leave: the tenth would be the eleventh in the window that holds the late one.
+        _clock.Advance(TimeSpan.FromMilliseconds(720));
+        await Task.Delay(100);
+        next.Count(t => t.IsCompleted).ShouldBe(9);
+
+        // It leaves a window after the late one.
+        _clock.Advance(TimeSpan.FromMilliseconds(299));
+        await Task.Delay(100);
+        next.Count(t => t.IsCompleted).ShouldBe(9);
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        await Task.WhenAll(next).WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task The_ninth_caller_waits_for_one_of_eight_to_finish()
     {
         var budget = Budget(rate: 1000);

@@ -192,16 +192,18 @@ internal sealed class RateBudget
                 {
                     var now = _time.GetTimestamp();
                     _window.Remove(slot);
-                    if (now < _pausedUntil)
+                    if (now < _pausedUntil || WouldExceed(now))
                     {
-                        // A 429 paused the credential while this caller waited: give the slot back and queue again.
+                        // A 429 paused the credential while this caller waited, or a request granted before it left
+                        // later than its slot (see Lease.Sent), so sending now would put one too many in SR's
+                        // window: give the slot back and queue again.
                         continue;
                     }
 
                     // The timer may fire late: what counts for SR is when the request really leaves.
                     slot.At = Math.Max(slot.At, now);
                     Insert(slot);
-                    return new Lease(this);
+                    return new Lease(this, slot);
                 }
             }
         }
@@ -283,6 +285,40 @@ internal sealed class RateBudget
         }
 
         _window.RemoveRange(0, expired);
+    }
+
+    /// <summary>Whether a request leaving at <paramref name="now"/> would be one too many in the window that ends then.</summary>
+    private bool WouldExceed(long now)
+    {
+        var window = EffectiveWindow();
+        var count = 0;
+        foreach (var other in _window)
+        {
+            if (other.At <= now && now - other.At < window)
+            {
+                count++;
+            }
+        }
+
+        return count >= _rateLimit;
+    }
+
+    /// <summary>
+    /// The request of <paramref name="slot"/> leaves now, later than the slot it was granted (work between the grant
+    /// and the send, such as a caller's before-send hook): what counts for SR is when it really leaves, so its slot
+    /// moves there, and requests granted later check the window again before they leave.
+    /// </summary>
+    private void Sent(Slot slot)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetTimestamp();
+            if (now > slot.At && _window.Remove(slot))
+            {
+                slot.At = now;
+                Insert(slot);
+            }
+        }
     }
 
     private void Insert(Slot slot)
@@ -370,14 +406,17 @@ internal sealed class RateBudget
             ? value
             : null;
 
-    private sealed class Slot
+    internal sealed class Slot
     {
         public long At { get; set; }
     }
 
-    internal sealed class Lease(RateBudget budget) : IDisposable
+    internal sealed class Lease(RateBudget budget, Slot slot) : IDisposable
     {
         private int _released;
+
+        /// <summary>Call right before the request leaves: its slot moves to now if it leaves later than granted.</summary>
+        public void Sent() => budget.Sent(slot);
 
         public void Dispose()
         {

@@ -234,6 +234,8 @@ internal sealed partial class SrTransport
             call.FirstSendAnnounced = true;
         }
 
+        // Opening the content and the caller's hook take time after the slot was granted: the slot is when it leaves.
+        lease.Sent();
         var timeout = options.AttemptTimeout + TimeSpan.FromSeconds((double)call.UploadBytes / options.UploadMinBytesPerSecond);
         using var attemptTimeout = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attemptTimeout.Token);
