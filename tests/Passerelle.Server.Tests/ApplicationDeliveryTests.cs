@@ -314,20 +314,24 @@ public sealed class ApplicationDeliveryTests(ApplicationServerFactory factory) :
         var general = await AcceptedAsync(platform, connection, null, Form(Applicant("general@example.fr"), Pdf(10)));
         (await WaitAsync(platform, general, "Delivered"))["jobId"].ShouldBeNull();
 
-        // Queued behind a paused connection, then the connection is disconnected: it fails with the reason.
-        await tenant.SetFaultsAsync(new { latencyMs = 2000, methods = new[] { "POST" } });
+        // Queued behind a paused connection (SR refuses the scope), then the connection is disconnected: both fail
+        // with the reason, and nothing reaches SR.
+        (await tenant.Http().PutAsJsonAsync($"/_sandbox/credentials/{tenant.ClientId}/scopes", new { scopes = new[] { "jobs_read" } })).EnsureSuccessStatusCode();
         var waiting = await AcceptedAsync(platform, connection, jobs[0], Form(Applicant("waiting@example.fr"), Pdf(11)));
+        var admin = Server.Admin();
+        await LaneTests.EventuallyAsync(async () =>
+            await SandboxFactory.ReadAsync(await admin.GetAsync($"/api/v1/connections/{connection}")) is { } c && c.Str("status") == "NeedsAttention" ? c : null,
+            "the connection to pause");
         var second = await AcceptedAsync(platform, connection, jobs[0], Form(Applicant("waiting2@example.fr"), Pdf(12)));
-        (await Server.Admin().PostAsJsonAsync($"/api/v1/connections/{connection}/disconnect", new { reason = "Customer left." })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await admin.PostAsJsonAsync($"/api/v1/connections/{connection}/disconnect", new { reason = "Customer left." })).StatusCode.ShouldBe(HttpStatusCode.OK);
         foreach (var id in new[] { waiting, second })
         {
-            var ended = await WaitAsync(platform, id, "Failed", "Delivered", "NeedsReview");
-            if (ended.Str("state") == "Failed")
-            {
-                ended["lastError"].Str("code").ShouldBeOneOf("connection.disconnected", "sr.rejected");
-            }
+            var ended = await WaitAsync(platform, id, "Failed");
+            ended["lastError"].Str("code").ShouldBe("connection.disconnected");
+            Steps(ended).Last().Str("step").ShouldBe("disconnected");
         }
 
+        (await tenant.CandidatesAsync()).Count.ShouldBe(1, "only the general application reached SR");
         (await (await SubmitAsync(platform, connection, jobs[0], Form(Applicant("a@example.fr"), Pdf(9)))).ShouldBeJsonAsync(HttpStatusCode.Conflict))
             .Str("code").ShouldBe("connection.disconnected");
     }
