@@ -71,19 +71,8 @@ internal static class Applications
         channel, externalId,
     };
 
-    /// <summary>A small, structurally valid PDF whose content is unique to <paramref name="seed"/>.</summary>
-    public static byte[] Pdf(int seed, int size = 4096)
-    {
-        var body = new StringBuilder("%PDF-1.7\n%âãÏÓ\n1 0 obj << /Type /Catalog >> endobj\n");
-        var random = new Random(seed);
-        while (body.Length < size - 64)
-        {
-            body.Append("% ").Append(random.NextInt64().ToString("x16", System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
-        }
-
-        body.Append("trailer << /Root 1 0 R >>\n%%EOF\n");
-        return Encoding.Latin1.GetBytes(body.ToString());
-    }
+    /// <summary>A small, structurally valid PDF whose content is unique to <paramref name="seed"/> (the shared generator).</summary>
+    public static byte[] Pdf(int seed, int size = 4096) => PdfFiles.Random(seed, size, $"application-test-{seed}");
 
     public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 

@@ -56,7 +56,7 @@ public sealed partial class DeliveryPump(
             // Whatever a previous round or lane left mid-create may exist in SR: a person decides. This round is the
             // connection's only deliverer, so nothing of this connection is in flight now.
             interrupted = await admin.ParkInterruptedAsync(connectionId, owner, cancellationToken);
-            var paused = PausedBecause(connection);
+            var paused = connection.PausedBecause();
             if (paused is not null)
             {
                 return new DeliveryRound(0, 0, 0, interrupted, paused, false, null);
@@ -196,14 +196,6 @@ public sealed partial class DeliveryPump(
     /// <summary>States the pump moves on from.</summary>
     internal static readonly ApplicationState[] Pending =
         [ApplicationState.Queued, ApplicationState.Retrying, ApplicationState.CandidateCreated, ApplicationState.ResumeAttached];
-
-    internal static string? PausedBecause(Connection connection) => connection switch
-    {
-        { ProtectedSecret: null } => "The connection has no secret.",
-        { Status: ConnectionStatus.Pending } => "The connection has not been verified yet.",
-        { Status: ConnectionStatus.NeedsAttention, AttentionReason: not AttentionReason.Unreachable } => $"The connection needs attention ({connection.AttentionReason}).",
-        _ => null,
-    };
 
     private sealed class RoundState
     {

@@ -80,6 +80,18 @@ public sealed class Connection
     /// <summary>Bumped by every change; state changes are conditional on it, so two writers cannot both win.</summary>
     public long Version { get; set; }
 
+    /// <summary>
+    /// Why nothing may be asked of SR for this connection now (no secret, not verified, or a person must act), or
+    /// null. "Unreachable" does not pause it: trying again is how it recovers. Lanes check it before syncs and deliveries.
+    /// </summary>
+    public string? PausedBecause() => this switch
+    {
+        { ProtectedSecret: null } => "The connection has no secret.",
+        { Status: ConnectionStatus.Pending } => "The connection has not been verified yet.",
+        { Status: ConnectionStatus.NeedsAttention, AttentionReason: not Connections.AttentionReason.Unreachable } => $"The connection needs attention ({AttentionReason}).",
+        _ => null,
+    };
+
     // Customer and credential details are not personal data, but the secret must never be printed.
     public override string ToString() => $"Connection {{ Id = {Id}, DisplayName = {DisplayName}, Status = {Status} }}";
 }

@@ -263,7 +263,7 @@ internal sealed partial class ConnectionLane(
             Note(await SyncAsync(sync => sync.RunQueuedAsync(runId, cancellationToken), cancellationToken));
         }
 
-        _pausedBecause = PausedBecause(connection);
+        _pausedBecause = connection.PausedBecause();
         if (_pausedBecause is not null)
         {
             // Nothing is asked of SR until a person fixes the connection; the fix nudges the lane, and the
@@ -334,14 +334,6 @@ internal sealed partial class ConnectionLane(
 
         Log.Synced(logger, Id.Value, run.Id, run.Kind.ToString(), run.Complete, run.SrCalls, run.Created, run.Updated, run.Closed);
     }
-
-    private static string? PausedBecause(Connection connection) => connection switch
-    {
-        { ProtectedSecret: null } => "The connection has no secret.",
-        { Status: ConnectionStatus.Pending } => "The connection has not been verified yet.",
-        { Status: ConnectionStatus.NeedsAttention, AttentionReason: not AttentionReason.Unreachable } => $"The connection needs attention ({connection.AttentionReason}).",
-        _ => null,
-    };
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
