@@ -13,6 +13,7 @@ using Passerelle.Server.Auth;
 using Passerelle.Server.Connections;
 using Passerelle.Server.Jobs;
 using Passerelle.Server.Lanes;
+using Passerelle.Server.Ui;
 using Passerelle.Server.Webhooks;
 using Passerelle.SmartRecruiters;
 using Scalar.AspNetCore;
@@ -72,6 +73,8 @@ public static class ServerExtensions
                 .RequireAssertion(context => !context.User.IsRestricted()))
             .AddPolicy(AuthPolicies.Platform, policy => policy.RequireRole(nameof(Core.ApiClients.ApiRole.Admin), nameof(Core.ApiClients.ApiRole.Platform)));
 
+        builder.AddPasserelleConsole();
+
         services.AddExceptionHandler<Infrastructure.ConflictExceptionHandler>();
         services.AddOpenApi();
         services.AddHealthChecks().AddDbContextCheck<PasserelleDbContext>("database", tags: ["ready"]);
@@ -97,8 +100,20 @@ public static class ServerExtensions
 
         await BootstrapAdminKey.EnsureAsync(app.Services, CancellationToken.None);
 
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // The API answers in problem details; pages get an HTML page in the reader's language.
+        app.UseWhen(context => ConsoleExtensions.IsApiPath(context.Request.Path), api =>
+        {
+            api.UseExceptionHandler();
+            api.UseStatusCodePages();
+        });
+        app.UseWhen(context => !ConsoleExtensions.IsApiPath(context.Request.Path), pages =>
+        {
+            pages.UseExceptionHandler("/error");
+            pages.UseStatusCodePagesWithReExecute("/error", "?status={0}");
+        });
+
+        // Routing after the error handlers, so that a re-executed request finds the error page's endpoint.
+        app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -111,6 +126,7 @@ public static class ServerExtensions
         app.MapJobEndpoints();
         app.MapWebhookEndpoints();
         app.MapApplicationEndpoints();
+        await app.UsePasserelleConsoleAsync();
         return app;
     }
 }

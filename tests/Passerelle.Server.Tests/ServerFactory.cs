@@ -14,7 +14,7 @@ namespace Passerelle.Server.Tests;
 /// The server on SQLite in a temporary data directory, with the sandbox in process as SmartRecruiters: the SR
 /// client's only handler is the sandbox's, so no request can leave the test.
 /// </summary>
-public sealed class ServerFactory : WebApplicationFactory<PasserelleServer>
+public class ServerFactory : WebApplicationFactory<PasserelleServer>
 {
     private readonly DirectoryInfo _dataDirectory;
     private readonly bool _shared;
@@ -24,7 +24,7 @@ public sealed class ServerFactory : WebApplicationFactory<PasserelleServer>
     {
     }
 
-    private ServerFactory(DirectoryInfo dataDirectory, SandboxFactory sandbox, bool shared)
+    protected ServerFactory(DirectoryInfo dataDirectory, SandboxFactory sandbox, bool shared)
     {
         _dataDirectory = dataDirectory;
         Sandbox = sandbox;
@@ -87,6 +87,7 @@ public sealed class ServerFactory : WebApplicationFactory<PasserelleServer>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        GC.SuppressFinalize(this);
         if (_shared)
         {
             return;

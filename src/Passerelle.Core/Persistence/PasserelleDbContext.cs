@@ -21,6 +21,7 @@ public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(
     public DbSet<Applications.Application> Applications => Set<Applications.Application>();
     public DbSet<Applications.ApplicationFile> ApplicationFiles => Set<Applications.ApplicationFile>();
     public DbSet<Applications.ApplicationStep> ApplicationSteps => Set<Applications.ApplicationStep>();
+    public DbSet<Users.ConsoleUser> Users => Set<Users.ConsoleUser>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -34,6 +35,7 @@ public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(
         configurationBuilder.Properties<Applications.ApplicationState>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<Applications.ApplicationFileKind>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<Applications.DeliveryMode>().HaveConversion<string>().HaveMaxLength(32);
+        configurationBuilder.Properties<Users.ConsoleRole>().HaveConversion<string>().HaveMaxLength(32);
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -153,6 +155,17 @@ public abstract class PasserelleDbContext(DbContextOptions options) : DbContext(
             step.Property(s => s.Actor).HasMaxLength(200);
             step.Property(s => s.Node).HasMaxLength(200);
             step.HasOne<Applications.Application>().WithMany().HasForeignKey(s => s.ApplicationId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<Users.ConsoleUser>(user =>
+        {
+            user.ToTable("Users");
+            user.HasKey(u => u.Id);
+            user.Property(u => u.UserName).HasMaxLength(200);
+            user.HasIndex(u => u.UserName).IsUnique();
+            user.Property(u => u.PasswordHash).HasMaxLength(200);
+            user.Property(u => u.ExternalSubject).HasMaxLength(200);
+            user.HasIndex(u => u.ExternalSubject).IsUnique();
+            user.Property(u => u.CreatedBy).HasMaxLength(200);
         });
         modelBuilder.Entity<Jobs.SyncRun>(run =>
         {

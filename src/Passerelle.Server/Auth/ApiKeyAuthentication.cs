@@ -97,7 +97,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
 }
 
 /// <summary>Counts failed authentications per address in a sliding minute.</summary>
-internal sealed class FailedAuthLimiter
+public sealed class FailedAuthLimiter
 {
     public const int MaxFailuresPerMinute = 10;
     private readonly ConcurrentDictionary<string, Queue<DateTimeOffset>> _failures = new();
