@@ -20,7 +20,8 @@ public sealed class ErrorModel(Lang lang) : PageModel
     private void Describe(int? status)
     {
         var failed = HttpContext.Features.Get<IExceptionHandlerFeature>() is not null;
-        var code = failed ? 500 : status ?? 500;
+        // Opened directly (no failure, no status), /error is no page of its own.
+        var code = failed ? 500 : status is >= 400 and <= 599 ? status.Value : 404;
         Response.StatusCode = code;
         (Title, Sentence) = code switch
         {
