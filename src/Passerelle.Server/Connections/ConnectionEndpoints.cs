@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Passerelle.Core.Connections;
@@ -78,7 +77,7 @@ internal static class ConnectionEndpointsActor
 }
 
 /// <summary><c>/api/v1/connections</c>: onboarding and upkeep of customers' SR credentials, for admin keys.</summary>
-internal static partial class ConnectionEndpoints
+internal static class ConnectionEndpoints
 {
     /// <summary>SmartRecruiters' production API, the base URL of a connection unless another is given.</summary>
     public const string ProductionBaseUrl = "https://api.smartrecruiters.com";
@@ -160,18 +159,17 @@ internal static partial class ConnectionEndpoints
             }
         }
 
-        // Zero clears the override; otherwise at least a minute, so that one connection cannot monopolise its lane's budget.
-        if (request.SyncInterval is { } interval && interval != TimeSpan.Zero && (interval < TimeSpan.FromMinutes(1) || interval > TimeSpan.FromDays(1)))
+        if (request.SyncInterval is { } interval && !ConnectionRules.IsValidSyncInterval(interval))
         {
             errors["syncInterval"] = ["Between \"00:01:00\" (a minute) and \"1.00:00:00\" (a day), or \"00:00:00\" for the default (Sync:Interval)."];
         }
 
-        if (request.FullSyncInterval is { } full && full != TimeSpan.Zero && (full < TimeSpan.FromMinutes(5) || full > TimeSpan.FromDays(7)))
+        if (request.FullSyncInterval is { } full && !ConnectionRules.IsValidFullSyncInterval(full))
         {
             errors["fullSyncInterval"] = ["Between \"00:05:00\" and \"7.00:00:00\", or \"00:00:00\" for the default (Sync:FullInterval)."];
         }
 
-        if (request.Tags is { } tags && (tags.Count > 20 || tags.Any(t => string.IsNullOrWhiteSpace(t) || t.Length > 100)))
+        if (request.Tags is { } tags && !ConnectionRules.AreValidTags(tags))
         {
             errors["tags"] = ["At most 20 tags of 1 to 100 characters."];
         }
@@ -357,20 +355,17 @@ internal static partial class ConnectionEndpoints
         Text("customerName", request.CustomerName, 200, "The customer's name");
         Text("clientId", request.ClientId, 200, "The Client ID from SmartRecruiters");
         Text("clientSecret", request.ClientSecret, 500, "The Client Secret from SmartRecruiters");
-        if (string.IsNullOrWhiteSpace(request.CompanyIdentifier) || !CompanyIdentifierPattern().IsMatch(request.CompanyIdentifier.Trim()))
+        if (!ConnectionRules.IsCompanyIdentifier(request.CompanyIdentifier))
         {
             errors["companyIdentifier"] = ["The Company identifier from SmartRecruiters (Settings/Admin > Company profile): letters, digits, '-' or '_', at most 100."];
         }
 
-        // The client secret travels to this URL: HTTPS only, except to this machine (a local sandbox).
-        if (request.BaseUrl is not null
-            && (request.BaseUrl.Length > 500 || !Uri.TryCreate(request.BaseUrl, UriKind.Absolute, out var baseUrl) || baseUrl.Query.Length > 0
-                || !(baseUrl.Scheme == "https" || (baseUrl.Scheme == "http" && baseUrl.IsLoopback))))
+        if (request.BaseUrl is not null && !ConnectionRules.IsAllowedBaseUrl(request.BaseUrl))
         {
             errors["baseUrl"] = ["An absolute HTTPS URL without a query, at most 500 characters, e.g. https://api.smartrecruiters.com (the default when left out); plain http only to this machine."];
         }
 
-        if (request.Tags is { } tags && (tags.Count > 20 || tags.Any(t => string.IsNullOrWhiteSpace(t) || t.Length > 100)))
+        if (request.Tags is { } tags && !ConnectionRules.AreValidTags(tags))
         {
             errors["tags"] = ["At most 20 tags of 1 to 100 characters."];
         }
@@ -387,7 +382,4 @@ internal static partial class ConnectionEndpoints
     }
 
     private static string Actor(ClaimsPrincipal user) => ConnectionEndpointsActor.Of(user);
-
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,100}$")]
-    private static partial Regex CompanyIdentifierPattern();
 }

@@ -95,20 +95,15 @@ internal static class JobEndpoints
         }
 
         // Say now why nothing would happen, rather than queue a run that is sure to be skipped.
-        if (connection.Status == ConnectionStatus.Disconnected || connection.ProtectedSecret is null)
+        switch (Connections.ConnectionRules.RefuseSync(connection))
         {
-            return Problems.Of(StatusCodes.Status409Conflict, "connection.disconnected", "This connection is disconnected: create a new connection to sync this customer's jobs again.");
-        }
-
-        if (connection.Status == ConnectionStatus.Pending)
-        {
-            return Problems.Of(StatusCodes.Status409Conflict, "connection.pending", "This connection has not been verified yet: test it (POST /api/v1/connections/{id}/test) first.");
-        }
-
-        if (connection is { Status: ConnectionStatus.NeedsAttention, AttentionReason: not AttentionReason.Unreachable })
-        {
-            return Problems.Of(StatusCodes.Status409Conflict, "connection.needs_attention",
-                $"This connection needs attention ({connection.AttentionReason}): {connection.AttentionDetail} Fix it (see GET /api/v1/connections/{id}), then sync.");
+            case Connections.SyncRefusal.Disconnected:
+                return Problems.Of(StatusCodes.Status409Conflict, "connection.disconnected", "This connection is disconnected: create a new connection to sync this customer's jobs again.");
+            case Connections.SyncRefusal.Pending:
+                return Problems.Of(StatusCodes.Status409Conflict, "connection.pending", "This connection has not been verified yet: test it (POST /api/v1/connections/{id}/test) first.");
+            case Connections.SyncRefusal.NeedsAttention:
+                return Problems.Of(StatusCodes.Status409Conflict, "connection.needs_attention",
+                    $"This connection needs attention ({connection.AttentionReason}): {connection.AttentionDetail} Fix it (see GET /api/v1/connections/{id}), then sync.");
         }
 
         var run = await sync.QueueAsync(connectionId, kind, "api:" + (user.Identity?.Name ?? "unknown"), cancellationToken);
