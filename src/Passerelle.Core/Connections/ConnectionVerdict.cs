@@ -69,7 +69,7 @@ public sealed record ConnectionVerdict(
         {
             Problem(AttentionReason.CompanyMismatch, "company_mismatch",
                 $"None of the {probe.PublicJobsCompared} public job(s) this credential sees is published under the company identifier '{companyIdentifier}'.",
-                "Check the identifier in SmartRecruiters under Settings/Admin > Company profile ('Company / Organization'), or whether the credential was created in another company's account; then correct it here.");
+                "Check the identifier in SmartRecruiters under Settings/Admin > Company profile ('Company / Organization'), or whether the credential was created in another company's account. A wrong identifier cannot be edited: disconnect this connection and create it again with the right one; a credential from another account needs the customer's right credential (rotate the secret).");
         }
 
         foreach (var extra in probe.ExtraScopes)
