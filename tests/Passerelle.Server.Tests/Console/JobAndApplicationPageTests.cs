@@ -13,6 +13,7 @@ namespace Passerelle.Server.Tests.Console;
 /// </summary>
 public sealed class JobAndApplicationPageTests(ConsoleServer server) : IClassFixture<ConsoleServer>
 {
+    private const int JobsPageSize = Pages.Connections.JobsModel.PageSize;
     private static readonly Dictionary<string, string> NoFields = [];
 
     [Fact]
@@ -52,8 +53,14 @@ public sealed class JobAndApplicationPageTests(ConsoleServer server) : IClassFix
         JobIds((await viewer.GetAsync($"/connections/{connection}/jobs?q=nantes")).Document).ShouldBe([cariste]);
         JobIds((await viewer.GetAsync($"/connections/{connection}/jobs?q=ref-car")).Document).ShouldBe([cariste]);
         JobIds((await viewer.GetAsync($"/connections/{connection}/jobs?q={filled}")).Document).ShouldBe([filled]);
-        JobIds((await viewer.GetAsync($"/connections/{connection}/jobs?status=FILLED")).Document).ShouldBe([filled]);
-        JobIds((await viewer.GetAsync($"/connections/{connection}/jobs?open=true")).Document).Count.ShouldBe(2);
+        var byStatus = (await viewer.GetAsync($"/connections/{connection}/jobs?status=FILLED")).Document;
+        JobIds(byStatus).ShouldBe([filled]);
+        byStatus.QuerySelectorAll("#status option[selected]").Select(o => o.GetAttribute("value")).ShouldBe(["FILLED"]);
+        page.QuerySelectorAll("#status option[selected]").ShouldBeEmpty();
+        page.QuerySelector("#open")!.HasAttribute("checked").ShouldBeFalse();
+        var open = (await viewer.GetAsync($"/connections/{connection}/jobs?open=true")).Document;
+        JobIds(open).Count.ShouldBe(2);
+        open.QuerySelector("#open")!.HasAttribute("checked").ShouldBeTrue();
         JobIds((await viewer.GetAsync($"/connections/{connection}/jobs?posting=PRIVATE")).Document).ShouldBeEmpty();
 
         // What a person can type into the address bar is answered, not thrown on.
@@ -63,6 +70,25 @@ public sealed class JobAndApplicationPageTests(ConsoleServer server) : IClassFix
         bogus.QuerySelector("#status")!.GetAttribute("aria-invalid").ShouldBe("true");
         bogus.QuerySelector("#q-error").ShouldNotBeNull();
         (await viewer.GetAsync($"/connections/{connection}/jobs?p=99999999999")).Status.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task The_jobs_tab_pages_through_many_jobs_without_showing_one_twice()
+    {
+        var tenant = await server.Sandbox.NewTenantAsync();
+        var (connection, jobs) = await OnboardAsync(server, tenant, jobs: 30);
+        var viewer = await server.SignedInAsync(ConsoleRole.Viewer);
+
+        var (_, first, _) = await viewer.GetAsync($"/connections/{connection}/jobs?open=true");
+        first.QuerySelector("[data-testid=job-count]")!.TextContent.ShouldBe("30 job offers");
+        var next = first.QuerySelector("nav.pager a[rel=next]")!.GetAttribute("href")!;
+        next.ShouldContain("open=true");
+        var (_, second, _) = await viewer.GetAsync(next);
+
+        JobIds(first).Count.ShouldBe(JobsPageSize);
+        JobIds(first).Concat(JobIds(second)).ShouldBe(jobs, ignoreOrder: true);
+        second.QuerySelector("nav.pager a[rel=next]").ShouldBeNull();
+        second.QuerySelector("nav.pager a[rel=prev]").ShouldNotBeNull();
     }
 
     [Fact]
