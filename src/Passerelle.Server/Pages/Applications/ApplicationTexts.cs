@@ -125,6 +125,8 @@ internal static class ApplicationTexts
 
     public static (string Text, string Badge) Outcome(Lang lang, string outcome) => outcome switch
     {
+        "queued" => (lang.T("queued", "mise en file"), "badge-info"),
+        "retention" => (lang.T("retention period over", "durée de conservation écoulée"), "badge-off"),
         "success" => (lang.T("success", "réussi"), "badge-ok"),
         "done" => (lang.T("done", "fait"), "badge-ok"),
         "requested" => (lang.T("requested", "demandé"), "badge-info"),
