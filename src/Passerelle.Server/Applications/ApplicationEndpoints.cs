@@ -281,8 +281,7 @@ internal static class ApplicationEndpoints
             return Problems.NotFound("application");
         }
 
-        var candidate = request.SrCandidateId?.Trim();
-        if (string.IsNullOrEmpty(candidate) || candidate.Length > 64 || !candidate.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        if (CandidateId(request.SrCandidateId) is not { } candidate)
         {
             return Problems.Validation(new Dictionary<string, string[]>
             {
@@ -291,6 +290,13 @@ internal static class ApplicationEndpoints
         }
 
         return await AnswerAsync(db, applicationId, await admin.MarkDeliveredAsync(applicationId, candidate, Actor(user), cancellationToken), cancellationToken);
+    }
+
+    /// <summary>An SR candidate id as a person pastes it (trimmed), or null if it cannot be one: 1 to 64 ASCII letters, digits, '-' or '_'.</summary>
+    internal static string? CandidateId(string? pasted)
+    {
+        var candidate = pasted?.Trim();
+        return string.IsNullOrEmpty(candidate) || candidate.Length > 64 || !candidate.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') ? null : candidate;
     }
 
     private static async Task<Results<Ok<ApplicationView>, ProblemHttpResult>> EraseAsync(
