@@ -24,10 +24,22 @@ public sealed class SmartRecruitersMetrics
         _duration = meter.CreateHistogram<double>("passerelle.sr.request.duration", "s", "Time from sending an attempt to reading its answer.");
     }
 
-    internal void Attempt(string endpoint, string outcome, TimeSpan elapsed)
+    /// <summary>The request counter's tag naming the connection whose credential sent it (absent for the public Posting API).</summary>
+    public const string ConnectionTag = "connection";
+
+    internal void Attempt(string endpoint, string outcome, TimeSpan elapsed, string? connectionId)
     {
         var tags = new TagList { { "endpoint", endpoint }, { "outcome", outcome } };
-        _requests.Add(1, tags);
+
+        // Only the counter carries the connection: the console's activity page counts each one's calls against its
+        // credential's budget. Connections are few (one per customer), so the series stay bounded.
+        var counted = tags;
+        if (connectionId is not null)
+        {
+            counted.Add(ConnectionTag, connectionId);
+        }
+
+        _requests.Add(1, counted);
         _duration.Record(elapsed.TotalSeconds, tags);
         if (outcome == "429")
         {

@@ -39,7 +39,7 @@ internal static class ApiKeyEndpoints
         CreateApiKeyRequest request, PasserelleDbContext db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Trim().Length > 200)
+        if (!ApiKeyRules.IsValidName(request.Name))
         {
             errors["name"] = ["A name of 1 to 200 characters, saying who uses the key (e.g. 'hippolyte-rh production')."];
         }
@@ -57,18 +57,13 @@ internal static class ApiKeyEndpoints
         }
 
         var connections = request.Connections ?? [];
-        if (connections.Count > 100)
+        if (connections.Count > ApiKeyRules.MaxConnections)
         {
             errors["connections"] = ["At most 100 connections; leave it out for a key that may touch all."];
         }
-        else if (connections.Count > 0)
+        else if (connections.Count > 0 && !await ApiKeyRules.AllExistAsync(db, connections, cancellationToken))
         {
-            var wanted = connections.Distinct().Select(c => new Core.Connections.ConnectionId(c)).ToList();
-            var known = await db.Connections.Where(c => wanted.Contains(c.Id)).Select(c => c.Id).ToListAsync(cancellationToken);
-            if (known.Count != connections.Distinct().Count())
-            {
-                errors["connections"] = ["Every id must be an existing connection."];
-            }
+            errors["connections"] = ["Every id must be an existing connection."];
         }
 
         if (errors.Count > 0)
@@ -77,7 +72,7 @@ internal static class ApiKeyEndpoints
         }
 
         var name = request.Name!.Trim();
-        if (await db.ApiClients.AnyAsync(c => c.Name == name, cancellationToken))
+        if (await ApiKeyRules.NameTakenAsync(db, name, cancellationToken))
         {
             return Problems.Of(StatusCodes.Status409Conflict, "api_key.name_taken", $"A key is already named '{name}': choose another name.");
         }
@@ -99,8 +94,7 @@ internal static class ApiKeyEndpoints
             return Problems.NotFound("API key");
         }
 
-        if (client.RevokedAt is null && client.Role == ApiRole.Admin && client.AllowedConnections.Count == 0
-            && !await db.ApiClients.AnyAsync(c => c.Id != id && c.RevokedAt == null && c.Role == ApiRole.Admin, cancellationToken))
+        if (await ApiKeyRules.IsLastAdminAsync(db, client, cancellationToken))
         {
             return Problems.Of(StatusCodes.Status409Conflict, "api_key.last_admin",
                 "This is the last active admin key: create another admin key first, or nobody could manage Passerelle any more.");

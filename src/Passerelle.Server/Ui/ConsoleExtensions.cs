@@ -29,6 +29,7 @@ public static partial class ConsoleExtensions
         services.AddHttpContextAccessor();
         services.AddScoped<Lang>();
         services.AddScoped<ConsoleUsers>();
+        services.AddPasserelleActivity();
 
         var console = builder.Configuration.GetSection(ConsoleOptions.SectionName).Get<ConsoleOptions>() ?? new ConsoleOptions();
         var authentication = services.AddAuthentication()

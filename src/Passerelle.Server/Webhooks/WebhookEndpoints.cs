@@ -347,7 +347,7 @@ internal static class WebhookEndpoints
             errors["description"] = ["At most 500 characters (\"\" clears it)."];
         }
 
-        if (eventTypes is not null && (eventTypes.Count > KnownEventTypes.Count || eventTypes.Any(t => !KnownEventTypes.Contains(t, StringComparer.Ordinal))))
+        if (eventTypes is not null && !WebhookRules.AreKnownEventTypes(eventTypes))
         {
             errors["eventTypes"] = [$"Known event types only: {string.Join(", ", KnownEventTypes)}; leave it out or send [] for all of them."];
         }
@@ -380,17 +380,13 @@ internal static class WebhookEndpoints
     /// </summary>
     private static ProblemHttpResult? NotPublic(string url, WebhookOptions options)
     {
-        var uri = new Uri(url.Trim(), UriKind.Absolute);
-        return options.AllowPrivateNetworks || (uri.Scheme == Uri.UriSchemeHttps && !WebhookAddresses.IsKnownNonPublicHost(uri))
+        return !WebhookRules.IsRefusedAsNotPublic(url, options)
             ? null
             : Problems.Of(StatusCodes.Status400BadRequest, "webhooks.url_not_public",
                 "This URL points to this machine or a private network: a public HTTPS URL is required (an on-premise receiver needs Webhooks:AllowPrivateNetworks, see docs/webhooks.md).");
     }
 
-    // The signed body travels to this URL: HTTPS only, except to this machine (a local receiver; see NotPublic).
-    private static bool IsAcceptableUrl(string url) =>
-        url.Length <= 2000 && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length == 0 && uri.Fragment.Length == 0
-        && (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback));
+    private static bool IsAcceptableUrl(string url) => WebhookRules.IsAcceptableUrl(url);
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }

@@ -102,7 +102,7 @@ internal sealed partial class SrTransport
                 bearer = token.Token.Value;
             }
 
-            var attemptResult = await AttemptAsync(http, baseUrl, budget, call, bearer, expectContinue, options, cancellationToken);
+            var attemptResult = await AttemptAsync(http, baseUrl, budget, call, bearer, expectContinue, options, credential?.ConnectionId, cancellationToken);
             var (status, body, headers, failure, bodyLeft) = attemptResult;
             if (failure is not null)
             {
@@ -205,7 +205,7 @@ internal sealed partial class SrTransport
     }
 
     private async Task<AttemptResult> AttemptAsync(HttpClient http, Uri baseUrl, RateBudget budget, SrCall call, string? bearer, bool expectContinue,
-        SmartRecruitersOptions options, CancellationToken cancellationToken)
+        SmartRecruitersOptions options, string? connectionId, CancellationToken cancellationToken)
     {
         using var lease = await budget.AcquireAsync(cancellationToken);
         using var request = new HttpRequestMessage(call.Method, new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + call.PathAndQuery));
@@ -245,7 +245,7 @@ internal sealed partial class SrTransport
         {
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token);
             var body = await response.Content.ReadAsStringAsync(linked.Token);
-            _metrics.Attempt(call.Endpoint, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), _time.GetElapsedTime(started));
+            _metrics.Attempt(call.Endpoint, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), _time.GetElapsedTime(started), connectionId);
             return new AttemptResult((int)response.StatusCode, body, response.Headers, null, content?.Started ?? false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !(call.IsCreate && content is { Started: true }))
@@ -256,7 +256,7 @@ internal sealed partial class SrTransport
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
         {
-            _metrics.Attempt(call.Endpoint, e is OperationCanceledException ? "timeout" : "transport_error", _time.GetElapsedTime(started));
+            _metrics.Attempt(call.Endpoint, e is OperationCanceledException ? "timeout" : "transport_error", _time.GetElapsedTime(started), connectionId);
             return new AttemptResult(0, "", null, e, content?.Started ?? false);
         }
         finally
