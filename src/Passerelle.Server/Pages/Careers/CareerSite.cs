@@ -19,7 +19,7 @@ namespace Passerelle.Server.Pages.Careers;
 /// <summary>The company a career site is for: what the pages show of a connection (never its credential).</summary>
 public sealed record CareerCompany(ConnectionId Id, string Name, string Slug)
 {
-    /// <summary>The site's home, with the address the visitor used (company identifier or id).</summary>
+    /// <summary>The site's home, by the company identifier as stored (or the id, if the visitor came by id).</summary>
     public string Home => "/careers/" + Uri.EscapeDataString(Slug);
 
     public string JobUrl(string jobId) => $"{Home}/jobs/{Uri.EscapeDataString(jobId)}";
@@ -56,17 +56,17 @@ public static class CareerSite
             var byId = await connections.Where(c => c.Id == new ConnectionId(id)).Select(c => new { c.Id, c.CustomerName }).SingleOrDefaultAsync(cancellationToken);
             if (byId is not null)
             {
-                return new CareerCompany(byId.Id, byId.CustomerName, key);
+                return new CareerCompany(byId.Id, byId.CustomerName, id.ToString());
             }
         }
 
         // Identifiers are ASCII slugs, which SQL lower() folds on both providers.
         var lowered = key.ToLowerInvariant();
 #pragma warning disable CA1862, CA1304, CA1311 // Translated to SQL: the culture and StringComparison overloads have no translation.
-        var named = await connections.Where(c => c.CompanyIdentifier.ToLower() == lowered).Select(c => new { c.Id, c.CustomerName, c.CreatedAt })
+        var named = await connections.Where(c => c.CompanyIdentifier.ToLower() == lowered).Select(c => new { c.Id, c.CustomerName, c.CompanyIdentifier, c.CreatedAt })
             .ToListAsync(cancellationToken);
 #pragma warning restore CA1862, CA1304, CA1311
-        return named.OrderByDescending(c => c.CreatedAt).FirstOrDefault() is { } found ? new CareerCompany(found.Id, found.CustomerName, key) : null;
+        return named.OrderByDescending(c => c.CreatedAt).FirstOrDefault() is { } found ? new CareerCompany(found.Id, found.CustomerName, found.CompanyIdentifier) : null;
     }
 
     /// <summary>The offers a career site shows: open (as the jobs API's <c>open=true</c>) and publicly posted.</summary>
@@ -94,11 +94,12 @@ public static class CareerSite
             company?.Home, company is null ? null : lang.T("See all our job offers", "Voir toutes nos offres")),
         company);
 
-    /// <summary>"10 MB" / "10 Mo" for a size in bytes.</summary>
+    /// <summary>"10 MB" / "10 Mo" (or "64 KB" / "64 Ko" under a megabyte) for a size in bytes.</summary>
     public static string Megabytes(Lang lang, long bytes)
     {
-        var value = (bytes / (1024 * 1024.0)).ToString("0.#", CultureInfo.InvariantCulture);
-        return lang.IsFrench ? value.Replace('.', ',') + " Mo" : value + " MB";
+        var (amount, english, french) = bytes < 1024 * 1024 ? (bytes / 1024.0, "KB", "Ko") : (bytes / (1024 * 1024.0), "MB", "Mo");
+        var value = amount.ToString("0.#", CultureInfo.InvariantCulture);
+        return lang.IsFrench ? $"{value.Replace('.', ',')} {french}" : $"{value} {english}";
     }
 
     /// <summary>
