@@ -406,3 +406,60 @@ public sealed class CareerPageLimitTests
         (await client.Http.PostAsync(site.Apply(site.Picker), form)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 }
+
+/// <summary>The career site in Debian's Chromium: a candidate applies with a PDF and sees the receipt; screenshots for review.</summary>
+public sealed class CareerPageBrowserTests(KestrelConsoleServer server, Browser browser) : IClassFixture<KestrelConsoleServer>, IClassFixture<Browser>
+{
+    [SkippableFact]
+    public async Task A_candidate_applies_with_a_pdf_in_the_browser_and_sees_the_receipt()
+    {
+        Skip.If(browser.Chromium is null, Browser.SkipReason);
+        var site = await CareerFixture.CreateAsync(server);
+        var folder = Directory.CreateTempSubdirectory("passerelle-careers-");
+        var cv = Path.Combine(folder.FullName, "cv-chloé.pdf");
+        await File.WriteAllBytesAsync(cv, PdfFiles.Random(91, 8192, "browser-cv"));
+        var (page, html) = await browser.NewPageAsync(server.RootUri, "fr-FR");
+
+        await page.GotoAsync(site.Home);
+        (await page.Locator("h1").TextContentAsync()).ShouldBe("Rejoignez C");
+        (await page.Locator("[data-testid=job-card]").CountAsync()).ShouldBe(2);
+        await Browser.ScreenshotAsync(page, "careers-list");
+        await page.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "EN", Exact = true }).ClickAsync();
+        await page.WaitForFunctionAsync("document.documentElement.lang === 'en'");
+        (await page.Locator("h1").TextContentAsync()).ShouldBe("Join C");
+        await Browser.ScreenshotAsync(page, "careers-list-en");
+        await page.SetViewportSizeAsync(390, 844);
+        await Browser.ScreenshotAsync(page, "careers-list-phone");
+        await page.SetViewportSizeAsync(1280, 900);
+        await page.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "FR", Exact = true }).ClickAsync();
+        await page.WaitForFunctionAsync("document.documentElement.lang === 'fr'");
+
+        await page.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "Préparateur de commandes (H/F)" }).ClickAsync();
+        await page.WaitForURLAsync($"**/jobs/{site.Picker}");
+        (await page.Locator("[data-section=job] strong").TextContentAsync()).ShouldBe("préparez");
+        await Browser.ScreenshotAsync(page, "careers-job");
+
+        await page.Locator("[data-testid=apply-link]").ClickAsync();
+        await page.WaitForURLAsync("**/apply");
+        await page.Locator("#FirstName").FillAsync("Chloé");
+        await page.Locator("#LastName").FillAsync("Bernard");
+        await page.Locator("#Email").FillAsync("chloe.browser@example.fr");
+        await page.Locator("#Cv").SetInputFilesAsync(cv);
+        await page.GetByLabel("J'accepte que C traite").CheckAsync();
+        await Browser.ScreenshotAsync(page, "careers-apply");
+        await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Envoyer ma candidature" }).ClickAsync();
+
+        await page.WaitForURLAsync("**/receipt/**");
+        (await page.Locator("h1").TextContentAsync()).ShouldBe("Merci, votre candidature a bien été reçue !");
+        (await page.Locator("[data-testid=receipt-job]").TextContentAsync()).ShouldBe("Préparateur de commandes (H/F)");
+        await Browser.ScreenshotAsync(page, "careers-receipt");
+        html.ShouldAllBe(h => !h.Contains("chloe.browser@example.fr", StringComparison.Ordinal));
+
+        await using var scope = server.Services.CreateAsyncScope();
+        var stored = await scope.ServiceProvider.GetRequiredService<PasserelleDbContext>().Applications.Include(a => a.Files)
+            .SingleAsync(a => a.ConnectionId == new ConnectionId(Guid.Parse(site.ConnectionId)));
+        stored.Channel.ShouldBe("careers");
+        stored.Files.ShouldHaveSingleItem().Sha256.ShouldBe(Sha256(await File.ReadAllBytesAsync(cv)));
+        folder.Delete(recursive: true);
+    }
+}
