@@ -441,6 +441,10 @@ public sealed class CareerPageBrowserTests(KestrelConsoleServer server, Browser 
 
         await page.Locator("[data-testid=apply-link]").ClickAsync();
         await page.WaitForURLAsync("**/apply");
+        await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Envoyer ma candidature" }).ClickAsync();
+        await page.Locator("[data-testid=error-summary]").WaitForAsync();
+        (await page.Locator("#FirstName-error").TextContentAsync()).ShouldBe("Saisissez votre prénom.");
+        await Browser.ScreenshotAsync(page, "careers-apply-errors");
         await page.Locator("#FirstName").FillAsync("Chloé");
         await page.Locator("#LastName").FillAsync("Bernard");
         await page.Locator("#Email").FillAsync("chloe.browser@example.fr");

@@ -94,6 +94,23 @@ public static class CareerSite
             company?.Home, company is null ? null : lang.T("See all our job offers", "Voir toutes nos offres")),
         company);
 
+    /// <summary>
+    /// A small line icon for a job's facts, drawn inline (emoji fonts are missing on many machines). Decorative: the
+    /// fact's name is given to screen readers in text.
+    /// </summary>
+    public static Microsoft.AspNetCore.Html.HtmlString Icon(string name)
+    {
+        var path = name switch
+        {
+            "place" => "M12 21s-7-6.1-7-11.5A7 7 0 0 1 19 9.5C19 14.9 12 21 12 21zm0-9a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5z",
+            "team" => "M4 21V5a1 1 0 0 1 1-1h9a1 1 0 0 1 1 1v16M15 9h4a1 1 0 0 1 1 1v11M2 21h20M8 8h3M8 12h3M8 16h3",
+            "time" => "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zm0-13v4.5l3 2",
+            _ => "M5 5h14a1 1 0 0 1 1 1v13a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1zM4 10h16M8 3v4M16 3v4",
+        };
+        return new Microsoft.AspNetCore.Html.HtmlString(
+            $"<svg class=\"icon\" aria-hidden=\"true\" focusable=\"false\" viewBox=\"0 0 24 24\" width=\"16\" height=\"16\"><path d=\"{path}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"2\" stroke-linecap=\"round\" stroke-linejoin=\"round\"/></svg>");
+    }
+
     /// <summary>"10 MB" / "10 Mo" (or "64 KB" / "64 Ko" under a megabyte) for a size in bytes.</summary>
     public static string Megabytes(Lang lang, long bytes)
     {
