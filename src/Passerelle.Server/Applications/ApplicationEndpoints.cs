@@ -110,18 +110,13 @@ internal static class ApplicationEndpoints
         }
 
         var idempotencyKey = key.Length > 0 ? key : form.Applicant!.ExternalId is { Length: > 0 } external ? "external:" + external : null;
-        var intake = services.GetRequiredService<ApplicationIntake>();
-        var result = await intake.AcceptAsync(
+        var result = await ApplicationSubmission.AcceptAsync(services.GetRequiredService<ApplicationIntake>(), services.GetRequiredService<ILaneWaker>(),
             new IntakeRequest(new ConnectionId(id), jobId, form.Applicant!, form.Cv!, form.CoverLetter, idempotencyKey, Actor(user)), cancellationToken);
         switch (result.Kind)
         {
             case IntakeResultKind.Accepted or IntakeResultKind.Replayed:
                 var application = result.Application!;
-                if (result.Kind == IntakeResultKind.Accepted)
-                {
-                    await services.GetRequiredService<ILaneWaker>().NudgeDeliveryAsync(application.ConnectionId);
-                }
-                else
+                if (result.Kind == IntakeResultKind.Replayed)
                 {
                     context.Response.Headers["Idempotent-Replayed"] = "true";
                 }
@@ -143,17 +138,16 @@ internal static class ApplicationEndpoints
 
     private static async Task<ProblemHttpResult?> JobProblemAsync(PasserelleDbContext db, Guid id, string jobId, CancellationToken cancellationToken)
     {
-        var job = await db.JobOffers.AsNoTracking().Where(o => o.ConnectionId == new ConnectionId(id) && o.SrJobId == jobId)
-            .Select(o => new { o.IsClosed, o.Status }).SingleOrDefaultAsync(cancellationToken);
-        if (job is null)
+        var (availability, status) = await ApplicationSubmission.JobAsync(db, new ConnectionId(id), jobId, cancellationToken);
+        if (availability == JobAvailability.NotFound)
         {
             return Problems.Of(StatusCodes.Status404NotFound, "job.not_found",
                 "This connection has no such job as of its last sync. Use a job id from GET /api/v1/connections/{id}/jobs; if the job was just published in SmartRecruiters, ask for a sync (POST /api/v1/connections/{id}/sync) and submit again.");
         }
 
-        return job.IsClosed || job.Status is "FILLED" or "CANCELLED"
+        return availability == JobAvailability.Closed
             ? Problems.Of(StatusCodes.Status409Conflict, "job.closed",
-                $"This job no longer accepts applicants in SmartRecruiters (status {job.Status ?? "closed"}): take it off the job boards, and tell the applicant.")
+                $"This job no longer accepts applicants in SmartRecruiters (status {status ?? "closed"}): take it off the job boards, and tell the applicant.")
             : null;
     }
 

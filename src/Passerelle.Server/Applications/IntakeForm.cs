@@ -188,17 +188,10 @@ internal sealed class IntakeForm
     private static IncomingFile? Inspect(CvInspector inspector, (byte[] Content, string? Type, string? Name) file, ApplicationFileKind kind, string part,
         out ProblemHttpResult? problem)
     {
-        switch (inspector.Inspect(file.Content, file.Type, file.Name, kind == ApplicationFileKind.Cv ? "cv" : "cover-letter"))
-        {
-            case CvAccepted accepted:
-                problem = null;
-                return new IncomingFile(kind, file.Content, accepted.MediaType, accepted.SafeFileName);
-            case CvRejected rejected:
-                problem = Problems.Of(rejected.Status, rejected.Code, $"The '{part}' file: {rejected.Detail}", new Dictionary<string, object?> { ["part"] = part });
-                return null;
-            default:
-                throw new InvalidOperationException("Unknown inspection result.");
-        }
+        var (inspected, rejected) = ApplicationSubmission.Inspect(inspector, file.Content, file.Type, file.Name, kind);
+        problem = rejected is null ? null
+            : Problems.Of(rejected.Status, rejected.Code, $"The '{part}' file: {rejected.Detail}", new Dictionary<string, object?> { ["part"] = part });
+        return inspected;
     }
 
     private static IntakeForm TooLarge(long limit) => Refuse(StatusCodes.Status413PayloadTooLarge, "request.too_large",

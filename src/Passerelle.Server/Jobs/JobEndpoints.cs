@@ -58,8 +58,6 @@ public sealed record SyncRequest(string? Kind = null);
 /// <summary>The synced jobs of a connection, for the platform (and admins).</summary>
 internal static class JobEndpoints
 {
-    private static readonly string[] ClosedStatuses = ["FILLED", "CANCELLED"];
-
     public static void MapJobEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/v1/connections/{id:guid}").RequireAuthorization(AuthPolicies.Platform).WithTags("Jobs");
@@ -161,7 +159,7 @@ internal static class JobEndpoints
 
         if (open == true)
         {
-            query = query.Where(o => !o.IsClosed && !ClosedStatuses.Contains(o.Status!));
+            query = query.WhereOpen();
         }
 
         if (updatedSince is { } since)
