@@ -79,7 +79,8 @@ public sealed class ActivityPageTests(ConsoleServer server) : IClassFixture<Cons
     }
 }
 
-public sealed class ActivityBrowserTests(KestrelConsoleServer server, Browser browser) : IClassFixture<KestrelConsoleServer>, IClassFixture<Browser>
+[Collection(Browser.Collection)]
+public sealed class ActivityBrowserTests(KestrelConsoleServer server, Browser browser) : IClassFixture<KestrelConsoleServer>
 {
     [SkippableFact]
     public async Task The_activity_page_in_a_browser()

@@ -198,7 +198,8 @@ public sealed class AdminPageTests(ConsoleServer server) : IClassFixture<Console
     }
 }
 
-public sealed class AdminBrowserTests(KestrelConsoleServer server, Browser browser) : IClassFixture<KestrelConsoleServer>, IClassFixture<Browser>
+[Collection(Browser.Collection)]
+public sealed class AdminBrowserTests(KestrelConsoleServer server, Browser browser) : IClassFixture<KestrelConsoleServer>
 {
     [SkippableFact]
     public async Task An_admin_creates_a_key_and_sees_the_users()

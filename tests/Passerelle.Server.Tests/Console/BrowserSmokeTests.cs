@@ -3,7 +3,8 @@ using Passerelle.Core.Users;
 
 namespace Passerelle.Server.Tests.Console;
 
-public sealed class BrowserSmokeTests(KestrelConsoleServer server, Browser browser) : IClassFixture<KestrelConsoleServer>, IClassFixture<Browser>
+[Collection(Browser.Collection)]
+public sealed class BrowserSmokeTests(KestrelConsoleServer server, Browser browser) : IClassFixture<KestrelConsoleServer>
 {
     [SkippableFact]
     public async Task A_browser_signs_in_and_switches_language()

@@ -408,7 +408,8 @@ public sealed class CareerPageLimitTests
 }
 
 /// <summary>The career site in Debian's Chromium: a candidate applies with a PDF and sees the receipt; screenshots for review.</summary>
-public sealed class CareerPageBrowserTests(KestrelConsoleServer server, Browser browser) : IClassFixture<KestrelConsoleServer>, IClassFixture<Browser>
+[Collection(Browser.Collection)]
+public sealed class CareerPageBrowserTests(KestrelConsoleServer server, Browser browser) : IClassFixture<KestrelConsoleServer>
 {
     [SkippableFact]
     public async Task A_candidate_applies_with_a_pdf_in_the_browser_and_sees_the_receipt()

@@ -4,7 +4,8 @@ using Passerelle.Testing;
 
 namespace Passerelle.Server.Tests.Console;
 
-public sealed class ConnectionBrowserTests(KestrelConsoleServer server, Browser browser) : IClassFixture<KestrelConsoleServer>, IClassFixture<Browser>
+[Collection(Browser.Collection)]
+public sealed class ConnectionBrowserTests(KestrelConsoleServer server, Browser browser) : IClassFixture<KestrelConsoleServer>
 {
     [SkippableFact]
     public async Task An_account_manager_creates_a_connection_with_the_form_and_reads_its_verdict()

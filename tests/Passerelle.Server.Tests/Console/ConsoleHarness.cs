@@ -86,6 +86,10 @@ public class ConsoleServer : ServerFactory
 
 }
 
+/// <summary>One Chromium for every browser test (see <see cref="Browser.Collection"/>).</summary>
+[CollectionDefinition(Browser.Collection)]
+public sealed class OneBrowser : ICollectionFixture<Browser>;
+
 /// <summary>The console on a real loopback port, for the browser.</summary>
 public sealed class KestrelConsoleServer() : ConsoleServer(kestrel: true);
 
@@ -146,6 +150,12 @@ public sealed class ConsoleClient(HttpClient http)
 /// </summary>
 public sealed class Browser : IAsyncLifetime
 {
+    /// <summary>
+    /// The browser tests share one Chromium and run one after another: each drives a whole server, and two cores
+    /// shared with the other test classes are enough for one browser at a time, not for several.
+    /// </summary>
+    public const string Collection = "Browser";
+
     public static readonly string? ExecutablePath = Environment.GetEnvironmentVariable("PASSERELLE_TEST_CHROMIUM");
     public const string SkipReason = "PASSERELLE_TEST_CHROMIUM is not set: run ./test.sh (it installs Debian's chromium) for the browser tests.";
 
@@ -177,7 +187,9 @@ public sealed class Browser : IAsyncLifetime
     {
         Skip.If(Chromium is null, SkipReason);
         var context = await Chromium!.NewContextAsync(new BrowserNewContextOptions { BaseURL = root.ToString(), Locale = locale, ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
-        context.SetDefaultTimeout(15_000);
+        // Generous: the other test classes keep both cores busy while a browser test runs.
+        context.SetDefaultTimeout(45_000);
+        context.SetDefaultNavigationTimeout(45_000);
         var page = await context.NewPageAsync();
         var html = new ConcurrentBag<string>();
         page.Response += async (_, response) =>

@@ -6,7 +6,8 @@ using static Passerelle.Server.Tests.Applications;
 namespace Passerelle.Server.Tests.Console;
 
 /// <summary>The job offers tab and an application's page in a real browser, in French: read, screenshot, and a failed application retried.</summary>
-public sealed class JobAndApplicationBrowserTests(KestrelConsoleServer server, Browser browser) : IClassFixture<KestrelConsoleServer>, IClassFixture<Browser>
+[Collection(Browser.Collection)]
+public sealed class JobAndApplicationBrowserTests(KestrelConsoleServer server, Browser browser) : IClassFixture<KestrelConsoleServer>
 {
     [SkippableFact]
     public async Task An_account_manager_reads_the_jobs_and_retries_a_failed_application_in_the_browser()
