@@ -74,11 +74,18 @@ public sealed partial class WholeLoopBrowserTests(KestrelConsoleServer server, B
         // The account manager watches it reach Delivered, with SR's candidate id.
         await EventuallyAsync(console, $"/applications/{applicationId}", async () =>
             await console.Locator("[data-testid=state]").TextContentAsync() == "Transmise");
+        var applicationPage = $"/applications/{applicationId}";
         await Browser.ScreenshotAsync(console, "application-delivered");
         var inbox = await SandboxFactory.ReadAsync(await tenant.Http().GetAsync($"/_sandbox/candidates?company={tenant.Company}"));
         inbox.ToJsonString().ShouldContain("zephyrine.loop@example.fr");
 
+        await console.GotoAsync("/connections");
+        await Browser.ScreenshotAsync(console, "connections-overview");
+        await console.GotoAsync($"/connections/{connectionId}/applications");
+        await Browser.ScreenshotAsync(console, "connection-applications");
+
         // And switches the console to English.
+        await console.GotoAsync(applicationPage);
         await console.GetByRole(AriaRole.Link, new() { Name = "EN", Exact = true }).ClickAsync();
         await console.WaitForFunctionAsync("document.documentElement.lang === 'en'");
         (await console.Locator("[data-testid=state]").TextContentAsync()).ShouldBe("Delivered");

@@ -1,46 +1,11 @@
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
 using Passerelle.Core.Connections;
 using Passerelle.Core.Persistence;
 
 namespace Passerelle.Server.Pages.Connections;
 
-/// <summary>A connection's audit log, newest first, a page at a time.</summary>
-public sealed class AuditModel(PasserelleDbContext db) : PageModel
+/// <summary>A connection's audit log, newest first, 50 lines a page.</summary>
+public sealed class AuditModel(PasserelleDbContext db) : ConnectionListPage<ConnectionAudit>(db, 50)
 {
-    public const int PageSize = 50;
-
-    public Guid Id { get; private set; }
-
-    public string DisplayName { get; private set; } = "";
-
-    public IReadOnlyList<ConnectionAudit> Lines { get; private set; } = [];
-
-    [BindProperty(SupportsGet = true, Name = "p")]
-    public int? PageNumber { get; set; }
-
-    public int Current { get; private set; } = 1;
-
-    public bool HasNext { get; private set; }
-
-    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
-    {
-        var connectionId = new ConnectionId(id);
-        var name = await db.Connections.AsNoTracking().Where(c => c.Id == connectionId).Select(c => c.DisplayName).SingleOrDefaultAsync(cancellationToken);
-        if (name is null)
-        {
-            return NotFound();
-        }
-
-        Id = id;
-        DisplayName = name;
-        Current = Math.Clamp(PageNumber ?? 1, 1, 100_000);
-        var lines = await db.ConnectionAudit.AsNoTracking().Where(a => a.ConnectionId == connectionId)
-            .OrderByDescending(a => a.At).ThenByDescending(a => a.Id)
-            .Skip((Current - 1) * PageSize).Take(PageSize + 1).ToListAsync(cancellationToken);
-        HasNext = lines.Count > PageSize;
-        Lines = lines.Take(PageSize).ToList();
-        return Page();
-    }
+    protected override IQueryable<ConnectionAudit> Newest(PasserelleDbContext db, ConnectionId connection) =>
+        db.ConnectionAudit.Where(a => a.ConnectionId == connection).OrderByDescending(a => a.At).ThenByDescending(a => a.Id);
 }
