@@ -63,7 +63,9 @@ public static partial class ConsoleExtensions
     public static async Task UsePasserelleConsoleAsync(this WebApplication app)
     {
         await EnsureFirstAdminAsync(app.Services);
-        app.MapStaticAssets();
+        // Files served from disk as they are (lengths and ETags computed when served), rather than from the build's
+        // static-asset manifest, which a test host or a hand-edited deployment can run with out of date.
+        app.UseStaticFiles();
         app.MapRazorPages();
         Lang.MapLanguageSwitch(app);
         app.MapPost("/account/sign-out", async (HttpContext context) =>
