@@ -19,7 +19,8 @@ public sealed class ConsoleUsersTests
     public async Task A_lockout_ends_after_its_duration_and_a_good_sign_in_resets_the_count(DatabaseProvider provider)
     {
         await using var database = await TestDatabase.CreateAsync(provider);
-        var (user, password) = (await Users(database).CreateAsync("Camille.Martin", ConsoleRole.AccountManager, "test")).ShouldNotBeNull();
+        var (user, issued) = (await Users(database).CreateAsync("Camille.Martin", ConsoleRole.AccountManager, "test")).ShouldNotBeNull();
+        var password = issued.ShouldNotBeNull();
         user.UserName.ShouldBe("camille.martin");
         user.PasswordHash.ShouldNotBeNull().ShouldStartWith("pbkdf2-sha512$210000$");
         user.PasswordHash.ShouldNotContain(password);
@@ -47,7 +48,8 @@ public sealed class ConsoleUsersTests
     public async Task A_reset_gives_a_new_one_time_password_unlocks_and_ends_sessions(DatabaseProvider provider)
     {
         await using var database = await TestDatabase.CreateAsync(provider);
-        var (user, first) = (await Users(database).CreateAsync("dominique", ConsoleRole.Viewer, "test")).ShouldNotBeNull();
+        var (user, issued) = (await Users(database).CreateAsync("dominique", ConsoleRole.Viewer, "test")).ShouldNotBeNull();
+        var first = issued.ShouldNotBeNull();
         for (var i = 0; i < ConsoleUsers.MaxFailedSignIns; i++)
         {
             await Users(database).SignInAsync("dominique", "nope");
@@ -68,10 +70,15 @@ public sealed class ConsoleUsersTests
 
     [SkippableTheory]
     [MemberData(nameof(Providers))]
-    public async Task OpenID_Connect_links_a_known_user_by_name_then_by_subject_and_creates_none_without_a_default_role(DatabaseProvider provider)
+    public async Task OpenID_Connect_links_a_single_sign_on_user_by_name_then_by_subject_and_never_a_user_with_a_password(DatabaseProvider provider)
     {
         await using var database = await TestDatabase.CreateAsync(provider);
-        var (known, _) = (await Users(database).CreateAsync("alex@hippolyte-rh.fr", ConsoleRole.AccountManager, "test")).ShouldNotBeNull();
+        var (known, none) = (await Users(database).CreateAsync("alex@hippolyte-rh.fr", ConsoleRole.AccountManager, "test", singleSignOnOnly: true)).ShouldNotBeNull();
+        none.ShouldBeNull();
+        var (local, _) = (await Users(database).CreateAsync("admin", ConsoleRole.Admin, "test")).ShouldNotBeNull();
+        (await Users(database).ExternalSignInAsync("sub-0", "admin", defaultRole: ConsoleRole.Viewer)).ShouldBeNull(
+            "a user with a password is never taken over by whoever picks the same name at the provider");
+        (await Users(database).FindAsync(local.Id)).ShouldNotBeNull().ExternalSubject.ShouldBeNull();
 
         (await Users(database).ExternalSignInAsync("sub-1", "ALEX@hippolyte-rh.fr", defaultRole: null)).ShouldNotBeNull().Id.ShouldBe(known.Id);
         // Renamed at the provider: still the same person, found by subject.

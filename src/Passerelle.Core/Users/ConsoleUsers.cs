@@ -69,17 +69,17 @@ public sealed partial class ConsoleUsers(PasserelleDbContext db, TimeProvider ti
 
         if (!PasswordHashing.Verify(password, user.PasswordHash, out var needsRehash))
         {
-            user.FailedSignIns++;
-            if (user.FailedSignIns >= MaxFailedSignIns)
+            // Counted in the database, not on the entity read above: parallel guesses each add one, none is lost.
+            var row = db.Set<ConsoleUser>().Where(u => u.Id == user.Id);
+            await row.ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedSignIns, x => x.FailedSignIns + 1), cancellationToken);
+            var lockedUntil = now + LockoutDuration;
+            if (await row.Where(u => u.FailedSignIns >= MaxFailedSignIns)
+                    .ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedSignIns, 0).SetProperty(x => x.LockedUntil, lockedUntil), cancellationToken) > 0)
             {
-                user.FailedSignIns = 0;
-                user.LockedUntil = now + LockoutDuration;
                 Log.LockedOut(logger, user.Id, LockoutDuration);
-                await db.SaveChangesAsync(cancellationToken);
-                return new SignInResult(SignInResultKind.LockedOut, LockedUntil: user.LockedUntil);
+                return new SignInResult(SignInResultKind.LockedOut, LockedUntil: lockedUntil);
             }
 
-            await db.SaveChangesAsync(cancellationToken);
             return new SignInResult(SignInResultKind.Invalid);
         }
 
@@ -136,8 +136,12 @@ public sealed partial class ConsoleUsers(PasserelleDbContext db, TimeProvider ti
         return PasswordProblem.None;
     }
 
-    /// <summary>Creates a user with a one-time password, returned once; null when the name is taken.</summary>
-    public async Task<(ConsoleUser User, string OneTimePassword)?> CreateAsync(string userName, ConsoleRole role, string actor, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Creates a user with a one-time password, returned once; null when the name is taken. A single-sign-on user has
+    /// no password (null): they sign in through the identity provider only, linked at their first sign-in by name.
+    /// </summary>
+    public async Task<(ConsoleUser User, string? OneTimePassword)?> CreateAsync(string userName, ConsoleRole role, string actor,
+        bool singleSignOnOnly = false, CancellationToken cancellationToken = default)
     {
         var name = Normalize(userName);
         if (await db.Set<ConsoleUser>().AnyAsync(u => u.UserName == name, cancellationToken))
@@ -145,13 +149,13 @@ public sealed partial class ConsoleUsers(PasserelleDbContext db, TimeProvider ti
             return null;
         }
 
-        var password = PasswordHashing.NewOneTimePassword();
+        var password = singleSignOnOnly ? null : PasswordHashing.NewOneTimePassword();
         var user = new ConsoleUser
         {
             UserName = name,
             Role = role,
-            PasswordHash = PasswordHashing.Hash(password),
-            MustChangePassword = true,
+            PasswordHash = password is null ? null : PasswordHashing.Hash(password),
+            MustChangePassword = password is not null,
             CreatedAt = time.GetUtcNow(),
             CreatedBy = actor,
         };
@@ -206,15 +210,17 @@ public sealed partial class ConsoleUsers(PasserelleDbContext db, TimeProvider ti
     }
 
     /// <summary>
-    /// OpenID Connect: the user linked to <paramref name="subject"/>, else the one named <paramref name="userName"/>
-    /// (linked now), else a new user of <paramref name="defaultRole"/> when one is given. Null when none may sign in.
+    /// OpenID Connect: the user linked to <paramref name="subject"/>, else the single-sign-on user (one without a
+    /// password) named <paramref name="userName"/> (linked now), else a new user of <paramref name="defaultRole"/> when one is given. Null when none may sign in.
     /// </summary>
     public async Task<ConsoleUser?> ExternalSignInAsync(string subject, string userName, ConsoleRole? defaultRole, CancellationToken cancellationToken = default)
     {
         var name = Normalize(userName);
         var users = db.Set<ConsoleUser>();
+        // By name, only a user made for single sign-on (no password): otherwise whoever can pick the name "admin" at the
+        // provider would become the console's admin.
         var user = await users.SingleOrDefaultAsync(u => u.ExternalSubject == subject, cancellationToken)
-                   ?? await users.SingleOrDefaultAsync(u => u.UserName == name && u.ExternalSubject == null, cancellationToken);
+                   ?? await users.SingleOrDefaultAsync(u => u.UserName == name && u.ExternalSubject == null && u.PasswordHash == null, cancellationToken);
         if (user is null)
         {
             if (defaultRole is not { } role || await users.AnyAsync(u => u.UserName == name, cancellationToken))
@@ -245,7 +251,15 @@ public sealed partial class ConsoleUsers(PasserelleDbContext db, TimeProvider ti
             return null;
         }
 
-        return (await CreateAsync("admin", ConsoleRole.Admin, "system:bootstrap", cancellationToken))?.OneTimePassword;
+        try
+        {
+            return (await CreateAsync("admin", ConsoleRole.Admin, "system:bootstrap", cancellationToken: cancellationToken))?.OneTimePassword;
+        }
+        catch (DbUpdateException)
+        {
+            // Another node starting at the same moment created it: that node shows the password.
+            return null;
+        }
     }
 
     private static partial class Log

@@ -276,7 +276,7 @@ internal static class ConnectionEndpoints
         Guid id, DisconnectRequest? request, ConnectionService connections, Core.Applications.ApplicationAdmin applications, ClaimsPrincipal user,
         CancellationToken cancellationToken)
     {
-        var reason = string.IsNullOrWhiteSpace(request?.Reason) ? "Disconnected by an account manager." : request.Reason.Trim();
+        var reason = string.IsNullOrWhiteSpace(request?.Reason) ? ConnectionRules.DefaultDisconnectReason : request.Reason.Trim();
         if (reason.Length > 500)
         {
             return Problems.Validation(new Dictionary<string, string[]> { ["reason"] = ["At most 500 characters."] });

@@ -9,6 +9,9 @@ namespace Passerelle.Server.Connections;
 /// </summary>
 internal static partial class ConnectionRules
 {
+    /// <summary>The reason stored when an account manager gives none; the console shows it translated.</summary>
+    public const string DefaultDisconnectReason = "Disconnected by an account manager.";
+
     public const int MaxName = 200;
     public const int MaxClientId = 200;
     public const int MaxSecret = 500;

@@ -12,6 +12,12 @@ internal sealed partial class ConflictExceptionHandler(ILogger<ConflictException
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        // Pages answer with their own HTML error page (Pages/Error), in the reader's language.
+        if (!Ui.ConsoleExtensions.IsApiPath(httpContext.Request.Path))
+        {
+            return false;
+        }
+
         var problem = exception switch
         {
             DbUpdateConcurrencyException => Problems.Of(StatusCodes.Status409Conflict, "conflict.concurrent_change",

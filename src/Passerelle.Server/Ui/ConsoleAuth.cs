@@ -119,6 +119,13 @@ internal sealed class ConsolePageFilter : IAsyncPageFilter
 
     public async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
+        // A POST (or PUT…) that names no handler of the page would render it without its data: 405, not a crash.
+        if (context.HandlerMethod is null && !HttpMethods.IsGet(context.HttpContext.Request.Method) && !HttpMethods.IsHead(context.HttpContext.Request.Method))
+        {
+            context.Result = new StatusCodeResult(StatusCodes.Status405MethodNotAllowed);
+            return;
+        }
+
         var user = context.HttpContext.User;
         var signedIn = user.Identity?.IsAuthenticated == true && user.Identity.AuthenticationType == ConsoleAuth.Scheme;
         var page = context.ActionDescriptor.ViewEnginePath;

@@ -22,6 +22,8 @@ public static partial class ConsoleExtensions
             .Validate(o => TryZone(o.TimeZone), "Console:TimeZone is not a time zone this machine knows: use an IANA name such as \"Europe/Paris\".")
             .Validate(o => o.SessionLifetime >= TimeSpan.FromMinutes(5) && o.SessionLifetime <= TimeSpan.FromDays(30),
                 "Console:SessionLifetime must be between \"00:05:00\" and \"30.00:00:00\".")
+            .Validate(o => o.Oidc.DefaultRole is null or ConsoleRole.Viewer or ConsoleRole.AccountManager,
+                "Console:Oidc:DefaultRole may be empty, Viewer or AccountManager: admins are made by an admin, never by signing in.")
             .Validate(o => !o.Oidc.Enabled || !string.IsNullOrWhiteSpace(o.Oidc.ClientId),
                 "Console:Oidc:Authority is set but Console:Oidc:ClientId is empty: give the client id registered with the identity provider.")
             .ValidateOnStart();
@@ -68,11 +70,19 @@ public static partial class ConsoleExtensions
         app.UseStaticFiles();
         app.MapRazorPages();
         Lang.MapLanguageSwitch(app);
-        app.MapPost("/account/sign-out", async (HttpContext context) =>
+        app.MapPost("/account/sign-out", async (HttpContext context, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery) =>
         {
+            // A minimal endpoint gets no antiforgery check of its own: without this, any site could sign people out.
+            if (!await antiforgery.IsRequestValidAsync(context))
+            {
+                return Results.StatusCode(StatusCodes.Status400BadRequest);
+            }
+
             await context.SignOutAsync(ConsoleAuth.Scheme);
             return Results.LocalRedirect("/account/sign-in");
-        }).ExcludeFromDescription().AllowAnonymous().WithMetadata(new Microsoft.AspNetCore.Mvc.ValidateAntiForgeryTokenAttribute());
+        }).ExcludeFromDescription().DisableAntiforgery()
+            // Authorized by the console's scheme, so that the request's user is the one the form's token was made for.
+            .RequireAuthorization(ConsoleAuth.ViewerPolicy);
     }
 
     /// <summary>Paths that answer in JSON problem details; everything else is a page and gets an HTML error page.</summary>

@@ -124,8 +124,6 @@ public sealed class Lang(IHttpContextAccessor accessor, Microsoft.Extensions.Opt
             });
 
             // Only a path of this site: never an open redirect.
-            var target = returnUrl is { Length: > 0 } && returnUrl[0] == '/' && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
-                ? returnUrl : "/";
-            return Results.LocalRedirect(target);
+            return Results.LocalRedirect(LocalUrl.OrElse(returnUrl, "/"));
         }).ExcludeFromDescription().AllowAnonymous();
 }

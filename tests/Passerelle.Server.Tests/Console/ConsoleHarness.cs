@@ -116,11 +116,11 @@ public sealed class ConsoleClient(HttpClient http)
 
     /// <summary>GETs <paramref name="page"/>, then posts <paramref name="fields"/> with the token of the page's first form in <c>main</c> (or of the first whose action contains <paramref name="action"/>).</summary>
     public async Task<(HttpStatusCode Status, IHtmlDocument Document, HttpResponseMessage Response)> PostFormAsync(
-        string page, IDictionary<string, string> fields, string? action = null, bool withToken = true)
+        string page, IDictionary<string, string> fields, string? action = null, bool withToken = true, bool inLayout = false)
     {
         var (_, document, _) = await GetAsync(page);
         // Forms of the page's content: the layout's own (sign-out) come first in the document.
-        var form = document.QuerySelectorAll("main form").OfType<IHtmlFormElement>().FirstOrDefault(f => action is null || (f.GetAttribute("action") ?? "").Contains(action, StringComparison.Ordinal))
+        var form = document.QuerySelectorAll(inLayout ? "form" : "main form").OfType<IHtmlFormElement>().FirstOrDefault(f => action is null || (f.GetAttribute("action") ?? "").Contains(action, StringComparison.Ordinal))
                    ?? throw new InvalidOperationException($"No form{(action is null ? "" : $" with action '{action}'")} on {page}.");
         var values = new List<KeyValuePair<string, string>>();
         var token = form.QuerySelector("input[name=__RequestVerificationToken]")?.GetAttribute("value");

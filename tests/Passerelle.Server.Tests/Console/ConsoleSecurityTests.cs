@@ -112,6 +112,71 @@ public sealed partial class ConsoleSecurityTests(ConsoleServer server) : IClassF
         }
     }
 
+    [Theory]
+    [InlineData("/%09/evil.example")]
+    [InlineData("//evil.example")]
+    [InlineData("/\\evil.example")]
+    [InlineData("https://evil.example/")]
+    [InlineData("/%0A")]
+    public async Task A_return_address_off_this_site_is_never_followed(string returnUrl)
+    {
+        var (name, password) = await server.UserAsync(ConsoleRole.Viewer);
+        var client = server.Anonymous();
+        var (status, _, response) = await client.PostFormAsync("/account/sign-in?returnUrl=" + Uri.EscapeDataString(Uri.UnescapeDataString(returnUrl)),
+            new Dictionary<string, string> { ["UserName"] = name, ["Password"] = password, ["ReturnUrl"] = Uri.UnescapeDataString(returnUrl) });
+        status.ShouldBe(HttpStatusCode.Redirect);
+        response.Headers.Location!.OriginalString.ShouldBe("/connections");
+
+        var language = await client.Http.GetAsync("/lang/fr?returnUrl=" + Uri.EscapeDataString(Uri.UnescapeDataString(returnUrl)));
+        language.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        language.Headers.Location!.OriginalString.ShouldBe("/");
+    }
+
+    [Fact]
+    public async Task Signing_out_needs_the_form_token_so_no_other_site_can_sign_anyone_out()
+    {
+        var client = await server.SignedInAsync(ConsoleRole.Viewer);
+        var forged = await client.Http.PostAsync("/account/sign-out", new FormUrlEncodedContent([]));
+        forged.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await client.GetAsync("/connections")).Status.ShouldBe(HttpStatusCode.OK, "still signed in");
+
+        var (status, _, response) = await client.PostFormAsync("/connections", new Dictionary<string, string>(), action: "/account/sign-out", withToken: true, inLayout: true);
+        status.ShouldBe(HttpStatusCode.Redirect);
+        response.Headers.Location!.OriginalString.ShouldBe("/account/sign-in");
+        (await client.GetAsync("/connections")).Status.ShouldBe(HttpStatusCode.Redirect, "signed out");
+    }
+
+    [Fact]
+    public async Task A_post_that_names_no_handler_gets_a_405_page_not_a_crash()
+    {
+        var tenant = await server.Sandbox.NewTenantAsync();
+        var (connectionId, jobs) = await Applications.OnboardAsync(server, tenant);
+        var client = await server.SignedInAsync(ConsoleRole.Viewer);
+        foreach (var url in new[] { $"/connections/{connectionId}", "/connections", $"/careers/{tenant.Company}", $"/careers/{tenant.Company}/jobs/{jobs[0]}" })
+        {
+            var (_, page, _) = await client.GetAsync(url);
+            var token = page.QuerySelector("input[name=__RequestVerificationToken]")?.GetAttribute("value")
+                        ?? (await client.GetAsync("/account/password")).Document.QuerySelector("input[name=__RequestVerificationToken]")!.GetAttribute("value")!;
+            var response = await client.Http.PostAsync(url, new FormUrlEncodedContent([new("__RequestVerificationToken", token)]));
+            ((int)response.StatusCode).ShouldBe(405, url);
+        }
+    }
+
+    [Fact]
+    public async Task A_candidate_meets_errors_in_the_career_site_s_own_look_never_the_console()
+    {
+        var tenant = await server.Sandbox.NewTenantAsync();
+        var (_, jobs) = await Applications.OnboardAsync(server, tenant);
+        var candidate = server.Anonymous();
+        candidate.Http.DefaultRequestHeaders.AcceptLanguage.ParseAdd("fr-FR");
+        var response = await candidate.Http.PostAsync($"/careers/{tenant.Company}/jobs/{jobs[0]}/apply", new MultipartFormDataContent { { new StringContent("Chloé"), "FirstName" } });
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var html = await response.Content.ReadAsStringAsync();
+        html.ShouldContain($"href=\"/careers/{tenant.Company}\"");
+        html.ShouldContain("Retour aux offres d&#x27;emploi");
+        html.ShouldNotContain("Retour à la console");
+    }
+
     private sealed record Ids(Guid Connection, Guid Application, string Job, string Company, Guid Webhook);
 
     /// <summary>Fills a route's parameters with the ids of what exists; an unknown parameter fails the test so it gets one.</summary>

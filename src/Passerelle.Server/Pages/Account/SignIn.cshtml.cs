@@ -96,7 +96,5 @@ public sealed class SignInModel(ConsoleUsers users, Lang lang, IOptions<ConsoleO
         : RedirectToPage();
 
     /// <summary>Only a path of this site, so the sign-in page cannot be used to send someone elsewhere.</summary>
-    internal static string SafeReturnUrl(string? returnUrl) =>
-        returnUrl is { Length: > 0 } && returnUrl[0] == '/' && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
-            ? returnUrl : "/connections";
+    internal static string SafeReturnUrl(string? returnUrl) => LocalUrl.OrElse(returnUrl, "/connections");
 }

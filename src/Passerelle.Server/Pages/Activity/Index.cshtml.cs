@@ -175,7 +175,8 @@ public sealed class IndexModel(PasserelleDbContext db, SrCallRecorder recorder, 
         return [.. Enumerable.Range(0, 7).Select(i =>
         {
             var day = today.AddDays(i - 6);
-            return new DateTimeOffset(day, zone.GetUtcOffset(day));
+            // In UTC: PostgreSQL's timestamptz parameters take offset zero only.
+            return new DateTimeOffset(day, zone.GetUtcOffset(day)).ToUniversalTime();
         })];
     }
 }

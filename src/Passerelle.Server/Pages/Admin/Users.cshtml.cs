@@ -10,8 +10,14 @@ namespace Passerelle.Server.Pages.Admin;
 /// Console users: create one (its one-time password shown in the answer only), change a role, disable or enable,
 /// reset a password. An admin can neither disable nor demote themselves, so the console always keeps an admin.
 /// </summary>
-public sealed partial class UsersModel(ConsoleUsers users, Lang lang, TimeProvider time) : PageModel
+public sealed partial class UsersModel(ConsoleUsers users, Lang lang, TimeProvider time, Microsoft.Extensions.Options.IOptions<ConsoleOptions> options) : PageModel
 {
+    /// <summary>Offered when OpenID Connect is on: the user signs in through the provider only, with no password.</summary>
+    public bool OidcEnabled => options.Value.Oidc.Enabled;
+
+    [BindProperty]
+    public bool SingleSignOn { get; set; }
+
     public const int MaxUserNameLength = 100;
 
     [BindProperty]
@@ -24,7 +30,7 @@ public sealed partial class UsersModel(ConsoleUsers users, Lang lang, TimeProvid
     public string? RoleError { get; private set; }
 
     /// <summary>The user name and one-time password just issued, in this answer only.</summary>
-    public (string UserName, string Password, bool Reset)? Issued { get; private set; }
+    public (string UserName, string? Password, bool Reset)? Issued { get; private set; }
 
     public Guid? RowErrorId { get; private set; }
     public string? RowError { get; private set; }
@@ -53,7 +59,7 @@ public sealed partial class UsersModel(ConsoleUsers users, Lang lang, TimeProvid
 
         if (UserNameError is null && role is not null)
         {
-            if (await users.CreateAsync(name, role.Value, User.Actor(), cancellationToken) is { } created)
+            if (await users.CreateAsync(name, role.Value, User.Actor(), singleSignOnOnly: SingleSignOn && OidcEnabled, cancellationToken: cancellationToken) is { } created)
             {
                 Issued = (created.User.UserName, created.OneTimePassword, false);
                 UserName = null;

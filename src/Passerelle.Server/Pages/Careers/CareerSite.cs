@@ -63,10 +63,12 @@ public static class CareerSite
         // Identifiers are ASCII slugs, which SQL lower() folds on both providers.
         var lowered = key.ToLowerInvariant();
 #pragma warning disable CA1862, CA1304, CA1311 // Translated to SQL: the culture and StringComparison overloads have no translation.
-        var named = await connections.Where(c => c.CompanyIdentifier.ToLower() == lowered).Select(c => new { c.Id, c.CustomerName, c.CompanyIdentifier, c.CreatedAt })
+        var named = await connections.Where(c => c.CompanyIdentifier.ToLower() == lowered).Select(c => new { c.Id, c.CustomerName, c.CompanyIdentifier, c.CreatedAt, c.Status })
             .ToListAsync(cancellationToken);
 #pragma warning restore CA1862, CA1304, CA1311
-        return named.OrderByDescending(c => c.CreatedAt).FirstOrDefault() is { } found ? new CareerCompany(found.Id, found.CustomerName, found.CompanyIdentifier) : null;
+        // A working connection first: a mistyped new one (pending, or refused by SR) must not hide the site that works.
+        return named.OrderByDescending(c => c.Status == ConnectionStatus.Active).ThenByDescending(c => c.CreatedAt).FirstOrDefault() is { } found
+            ? new CareerCompany(found.Id, found.CustomerName, found.CompanyIdentifier) : null;
     }
 
     /// <summary>The offers a career site shows: open (as the jobs API's <c>open=true</c>) and publicly posted.</summary>

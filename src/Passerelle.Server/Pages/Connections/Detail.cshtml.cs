@@ -170,7 +170,7 @@ public sealed class DetailModel(
             return NotFound();
         }
 
-        var reason = string.IsNullOrWhiteSpace(Reason) ? "Disconnected by an account manager." : Reason.Trim();
+        var reason = string.IsNullOrWhiteSpace(Reason) ? ConnectionRules.DefaultDisconnectReason : Reason.Trim();
         if (reason.Length > ConnectionRules.MaxReason)
         {
             Errors[nameof(Reason)] = lang.T($"At most {ConnectionRules.MaxReason} characters.", $"{ConnectionRules.MaxReason} caractères au plus.");
