@@ -10,8 +10,10 @@ namespace Passerelle.Server.Tests;
 /// <summary>
 /// Delivery against the sandbox as its own process, over real sockets: a reset before SR read the body is provably
 /// "not sent" only there (the in-memory test server has no 100-continue), and rate limits and duplicate policies
-/// are SR's whole behaviour, not one request's.
+/// are SR's whole behaviour, not one request's. They count SR's refusals on the real clock, so they run alone, after
+/// the parallel tests (the browser tests' Chromium and the other servers bunched its requests into 429s).
 /// </summary>
+[Collection(nameof(RunsAlone))]
 #pragma warning disable CA1001 // xunit disposes through IAsyncLifetime.DisposeAsync
 public sealed class ApplicationSocketTests : IAsyncLifetime
 #pragma warning restore CA1001
