@@ -169,28 +169,8 @@ internal static partial class BootstrapAdminKey
         db.ApiClients.Add(client);
         await db.SaveChangesAsync(cancellationToken);
 
-        var dataDirectory = Path.GetFullPath(scope.ServiceProvider.GetRequiredService<IOptions<PasserelleOptions>>().Value.DataDirectory);
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(dataDirectory);
-        }
-        else
-        {
-            // The data directory also holds the key ring and the SQLite file: owner only.
-            Directory.CreateDirectory(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-        var path = Path.Combine(dataDirectory, FileName);
-        var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        await using (var file = new FileStream(path, fileOptions))
-        await using (var writer = new StreamWriter(file))
-        {
-            await writer.WriteLineAsync(key);
-        }
+        var path = await Infrastructure.OwnerOnlyFile.WriteAsync(
+            scope.ServiceProvider.GetRequiredService<IOptions<PasserelleOptions>>().Value.DataDirectory, FileName, key, cancellationToken);
 
         // The one place a key is printed: the operator needs it once, and it is also in the owner-only file.
         Console.WriteLine($"Passerelle: created the first admin API key. It is shown once, here and in {path} (readable by its owner only); store it elsewhere and delete the file:");

@@ -151,20 +151,8 @@ public static partial class ConsoleExtensions
             return;
         }
 
-        var dataDirectory = Path.GetFullPath(scope.ServiceProvider.GetRequiredService<IOptions<PasserelleOptions>>().Value.DataDirectory);
-        var path = Path.Combine(dataDirectory, FirstAdminPasswordFile);
-        var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        Directory.CreateDirectory(dataDirectory);
-        await using (var file = new FileStream(path, fileOptions))
-        await using (var writer = new StreamWriter(file))
-        {
-            await writer.WriteLineAsync(password);
-        }
+        var path = await Infrastructure.OwnerOnlyFile.WriteAsync(
+            scope.ServiceProvider.GetRequiredService<IOptions<PasserelleOptions>>().Value.DataDirectory, FirstAdminPasswordFile, password);
 
         // Printed once, like the first API key: it must be changed at the first sign-in.
         Console.WriteLine($"Passerelle: created the console user 'admin' with a one-time password, shown once here and in {path} (owner only); it must be changed at the first sign-in:");

@@ -81,28 +81,20 @@ public sealed class Lang(IHttpContextAccessor accessor, Microsoft.Extensions.Opt
         return chosen;
     }
 
-    /// <summary>The first of the browser's languages that is French or English, by quality.</summary>
+    /// <summary>The first of the browser's languages that is French or English, by quality (ties: the order given).</summary>
     internal static string FromBrowser(string acceptLanguage)
     {
-        var best = acceptLanguage.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select((part, index) =>
-            {
-                var pieces = part.Split(';', StringSplitOptions.TrimEntries);
-                var quality = 1.0;
-                foreach (var p in pieces.Skip(1))
-                {
-                    if (p.StartsWith("q=", StringComparison.OrdinalIgnoreCase) && double.TryParse(p[2..], NumberStyles.Float, CultureInfo.InvariantCulture, out var q))
-                    {
-                        quality = q;
-                    }
-                }
+        if (!Microsoft.Net.Http.Headers.StringWithQualityHeaderValue.TryParseList([acceptLanguage], out var languages))
+        {
+            return "en";
+        }
 
-                return (Tag: pieces[0].ToLowerInvariant(), Quality: quality, Index: index);
-            })
-            .Where(l => l.Quality > 0 && (l.Tag == "fr" || l.Tag.StartsWith("fr-", StringComparison.Ordinal) || l.Tag == "en" || l.Tag.StartsWith("en-", StringComparison.Ordinal)))
+        var best = languages
+            .Select((language, index) => (Tag: language.Value.Value?.ToLowerInvariant() ?? "", Quality: language.Quality ?? 1.0, Index: index))
+            .Where(l => l.Quality > 0 && (l.Tag is "fr" or "en" || l.Tag.StartsWith("fr-", StringComparison.Ordinal) || l.Tag.StartsWith("en-", StringComparison.Ordinal)))
             .OrderByDescending(l => l.Quality).ThenBy(l => l.Index)
             .FirstOrDefault();
-        return best.Tag is { } tag && tag.StartsWith("fr", StringComparison.Ordinal) ? "fr" : "en";
+        return best.Tag?.StartsWith("fr", StringComparison.Ordinal) == true ? "fr" : "en";
     }
 
     /// <summary><c>GET /lang/{fr|en}?returnUrl=…</c>: remembers the choice for a year and goes back to the page.</summary>

@@ -93,11 +93,7 @@ public sealed class ActivityBrowserTests(KestrelConsoleServer server, Browser br
 
         var (name, password) = await server.UserAsync(ConsoleRole.Viewer);
         var (page, _) = await browser.NewPageAsync(server.RootUri, locale: "fr-FR");
-        await page.GotoAsync("/activity");
-        await page.GetByLabel("Identifiant").FillAsync(name);
-        await page.GetByLabel("Mot de passe").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Se connecter" }).ClickAsync();
-        await page.WaitForURLAsync("**/activity");
+        await Browser.SignInAsync(page, "/activity", name, password);
         await page.Locator("#connection").SelectOptionAsync(connectionId);
         await page.GetByRole(AriaRole.Button, new() { Name = "Afficher" }).ClickAsync();
         await page.WaitForURLAsync("**/activity?connection=*");

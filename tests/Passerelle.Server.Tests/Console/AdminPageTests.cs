@@ -206,11 +206,7 @@ public sealed class AdminBrowserTests(KestrelConsoleServer server, Browser brows
     {
         var (name, password) = await server.UserAsync(ConsoleRole.Admin);
         var (page, _) = await browser.NewPageAsync(server.RootUri, locale: "fr-FR");
-        await page.GotoAsync("/admin/api-keys");
-        await page.GetByLabel("Identifiant").FillAsync(name);
-        await page.GetByLabel("Mot de passe").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Se connecter" }).ClickAsync();
-        await page.WaitForURLAsync("**/admin/api-keys");
+        await Browser.SignInAsync(page, "/admin/api-keys", name, password);
         await page.Locator("#Name").FillAsync("hippolyte-rh recette");
         await page.Locator("#Role").SelectOptionAsync("Platform");
         await page.GetByRole(AriaRole.Button, new() { Name = "Créer la clé" }).ClickAsync();

@@ -15,11 +15,7 @@ public sealed class ConnectionBrowserTests(KestrelConsoleServer server, Browser 
         await tenant.AddJobIdAsync();
         var (page, html) = await browser.NewPageAsync(server.RootUri, locale: "fr-FR");
 
-        await page.GotoAsync("/connections/new");
-        await page.GetByLabel("Identifiant").FillAsync(name);
-        await page.GetByLabel("Mot de passe").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Se connecter" }).ClickAsync();
-        await page.WaitForURLAsync("**/connections/new");
+        await Browser.SignInAsync(page, "/connections/new", name, password);
 
         await page.GetByLabel("Nom affiché").FillAsync("Maison Azur (navigateur)");
         await page.GetByLabel("Nom du client").FillAsync("Maison Azur");

@@ -209,6 +209,16 @@ public sealed class Browser : IAsyncLifetime
         return (page, html);
     }
 
+    /// <summary>Opens <paramref name="path"/>, signs in on the page it leads to, and waits to be back on it.</summary>
+    public static async Task SignInAsync(IPage page, string path, string userName, string password)
+    {
+        await page.GotoAsync(path);
+        await page.Locator("#UserName").FillAsync(userName);
+        await page.Locator("#Password").FillAsync(password);
+        await page.Locator("main button[type=submit]").First.ClickAsync();
+        await page.WaitForURLAsync("**" + path);
+    }
+
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
 

@@ -35,11 +35,7 @@ public sealed class JobAndApplicationBrowserTests(KestrelConsoleServer server, B
         await WaitAsync(platform, id, "Failed");
         var (name, password) = await server.UserAsync(ConsoleRole.AccountManager);
 
-        await page.GotoAsync($"/connections/{connection}/jobs");
-        await page.GetByLabel("Identifiant").FillAsync(name);
-        await page.GetByLabel("Mot de passe").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Se connecter" }).ClickAsync();
-        await page.WaitForURLAsync($"**/connections/{connection}/jobs");
+        await Browser.SignInAsync(page, $"/connections/{connection}/jobs", name, password);
         (await page.Locator("h1").TextContentAsync()).ShouldBe("Offres d'emploi");
         await page.Locator("summary", new() { HasText = "Cariste CACES 3" }).ClickAsync();
         (await page.Locator(".ad-section strong").TextContentAsync()).ShouldBe("régional");

@@ -23,11 +23,7 @@ public sealed partial class WholeLoopBrowserTests(KestrelConsoleServer server, B
         var (console, consoleHtml) = await browser.NewPageAsync(server.RootUri, locale: "fr-FR");
 
         // Sign in, then finalise the connection with a mistyped secret.
-        await console.GotoAsync("/connections/new");
-        await console.GetByLabel("Identifiant").FillAsync(name);
-        await console.GetByLabel("Mot de passe").FillAsync(password);
-        await console.GetByRole(AriaRole.Button, new() { Name = "Se connecter" }).ClickAsync();
-        await console.WaitForURLAsync("**/connections/new");
+        await Browser.SignInAsync(console, "/connections/new", name, password);
         await console.GetByLabel("Nom affiché").FillAsync("Boucle complète");
         await console.GetByLabel("Nom du client").FillAsync("Boucle SAS");
         await console.GetByLabel("Client ID").FillAsync(tenant.ClientId);

@@ -75,7 +75,7 @@ public sealed class SignInModel(ConsoleUsers users, Lang lang, IOptions<ConsoleO
         {
             case SignInResultKind.SignedIn:
                 await HttpContext.SignInAsync(ConsoleAuth.Scheme, ConsoleAuth.Principal(result.User!), new AuthenticationProperties { IsPersistent = false });
-                return result.User!.MustChangePassword ? RedirectToPage("/Account/Password") : LocalRedirect(SafeReturnUrl(ReturnUrl));
+                return result.User!.MustChangePassword ? RedirectToPage("/Account/Password") : LocalRedirect(LocalUrl.OrElse(ReturnUrl, "/connections"));
             case SignInResultKind.LockedOut:
                 limiter.Failed(address, time.GetUtcNow());
                 Error = lang.T($"This account is locked after repeated failed sign-ins, until {lang.DateTime(result.LockedUntil)}. Wait, or ask an admin for a new password.",
@@ -92,9 +92,6 @@ public sealed class SignInModel(ConsoleUsers users, Lang lang, IOptions<ConsoleO
     }
 
     public IActionResult OnPostExternal() => OidcEnabled
-        ? Challenge(new AuthenticationProperties { RedirectUri = SafeReturnUrl(ReturnUrl) }, OpenIdConnectDefaults.AuthenticationScheme)
+        ? Challenge(new AuthenticationProperties { RedirectUri = LocalUrl.OrElse(ReturnUrl, "/connections") }, OpenIdConnectDefaults.AuthenticationScheme)
         : RedirectToPage();
-
-    /// <summary>Only a path of this site, so the sign-in page cannot be used to send someone elsewhere.</summary>
-    internal static string SafeReturnUrl(string? returnUrl) => LocalUrl.OrElse(returnUrl, "/connections");
 }
