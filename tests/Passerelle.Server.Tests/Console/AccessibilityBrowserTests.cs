@@ -65,7 +65,7 @@ public sealed class AccessibilityBrowserTests(KestrelConsoleServer server, Brows
             await page.Locator("#UserName").FillAsync(name);
             await page.Locator("#Password").FillAsync(password);
             await page.Locator("main button[type=submit]").First.ClickAsync();
-            await page.WaitForURLAsync("**/connections");
+            await page.WaitForURLAsync("**/connections", Browser.Committed);
 
             // The keyboard's first stop is the skip link, and it leads to the content.
             await page.Keyboard.PressAsync("Tab");

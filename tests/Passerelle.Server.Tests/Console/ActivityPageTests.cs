@@ -96,7 +96,7 @@ public sealed class ActivityBrowserTests(KestrelConsoleServer server, Browser br
         await Browser.SignInAsync(page, "/activity", name, password);
         await page.Locator("#connection").SelectOptionAsync(connectionId);
         await page.GetByRole(AriaRole.Button, new() { Name = "Afficher" }).ClickAsync();
-        await page.WaitForURLAsync("**/activity?connection=*");
+        await page.WaitForURLAsync("**/activity?connection=*", Browser.Committed);
         (await page.Locator("[data-testid=total-delivered]").TextContentAsync()).ShouldBe("1");
         await Browser.ScreenshotAsync(page, "activity");
     }

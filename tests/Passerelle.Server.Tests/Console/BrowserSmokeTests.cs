@@ -16,10 +16,11 @@ public sealed class BrowserSmokeTests(KestrelConsoleServer server, Browser brows
         await page.GetByLabel("Identifiant").FillAsync(name);
         await page.GetByLabel("Mot de passe").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Se connecter" }).ClickAsync();
-        await page.WaitForURLAsync("**/connections");
+        await page.WaitForURLAsync("**/connections", Browser.Committed);
         await page.GetByRole(AriaRole.Link, new() { Name = "EN", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync("**/connections");
-        (await page.Locator("html").GetAttributeAsync("lang")).ShouldBe("en");
+        // Same URL before and after: wait for the English page itself.
+        await page.WaitForFunctionAsync("document.documentElement.lang === 'en'");
+        (await page.Locator("h1").TextContentAsync()).ShouldBe("Connections");
         await Browser.ScreenshotAsync(page, "smoke");
     }
 }

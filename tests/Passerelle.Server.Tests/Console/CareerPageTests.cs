@@ -436,12 +436,12 @@ public sealed class CareerPageBrowserTests(KestrelConsoleServer server, Browser 
         await page.WaitForFunctionAsync("document.documentElement.lang === 'fr'");
 
         await page.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "Préparateur de commandes (H/F)" }).ClickAsync();
-        await page.WaitForURLAsync($"**/jobs/{site.Picker}");
+        await page.WaitForURLAsync($"**/jobs/{site.Picker}", Browser.Committed);
         (await page.Locator("[data-section=job] strong").TextContentAsync()).ShouldBe("préparez");
         await Browser.ScreenshotAsync(page, "careers-job");
 
         await page.Locator("[data-testid=apply-link]").ClickAsync();
-        await page.WaitForURLAsync("**/apply");
+        await page.WaitForURLAsync("**/apply", Browser.Committed);
         await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Envoyer ma candidature" }).ClickAsync();
         await page.Locator("[data-testid=error-summary]").WaitForAsync();
         (await page.Locator("#FirstName-error").TextContentAsync()).ShouldBe("Saisissez votre prénom.");
@@ -454,7 +454,7 @@ public sealed class CareerPageBrowserTests(KestrelConsoleServer server, Browser 
         await Browser.ScreenshotAsync(page, "careers-apply");
         await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Envoyer ma candidature" }).ClickAsync();
 
-        await page.WaitForURLAsync("**/receipt/**");
+        await page.WaitForURLAsync("**/receipt/**", Browser.Committed);
         (await page.Locator("h1").TextContentAsync()).ShouldBe("Merci, votre candidature a bien été reçue !");
         (await page.Locator("[data-testid=receipt-job]").TextContentAsync()).ShouldBe("Préparateur de commandes (H/F)");
         await Browser.ScreenshotAsync(page, "careers-receipt");

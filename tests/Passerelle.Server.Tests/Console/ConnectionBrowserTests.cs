@@ -27,13 +27,13 @@ public sealed class ConnectionBrowserTests(KestrelConsoleServer server, Browser 
         await Browser.ScreenshotAsync(page, "connections-new");
         await page.GetByRole(AriaRole.Button, new() { Name = "Tester et enregistrer" }).ClickAsync();
 
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/connections/[0-9a-f-]{36}$"));
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/connections/[0-9a-f-]{36}$"), Browser.Committed);
         (await page.Locator("[data-testid=status]").TextContentAsync()).ShouldBe("Active");
         (await page.Locator("[data-testid=warnings]").TextContentAsync())!.ShouldContain("« Access Candidates »");
         await Browser.ScreenshotAsync(page, "connection-detail");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Connexions", Exact = true }).First.ClickAsync();
-        await page.WaitForURLAsync("**/connections");
+        await page.WaitForURLAsync("**/connections", Browser.Committed);
         (await page.Locator("[data-testid=least-privilege]").First.TextContentAsync()).ShouldBe("Autorisations en trop");
         await Browser.ScreenshotAsync(page, "connections-list");
 

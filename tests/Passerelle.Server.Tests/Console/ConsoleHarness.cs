@@ -209,6 +209,12 @@ public sealed class Browser : IAsyncLifetime
         return (page, html);
     }
 
+    /// <summary>
+    /// Waiting for a URL up to the navigation's commit, not its load event: on two busy cores Chromium sometimes never
+    /// reported "load" after a form's redirect (45 s timeouts with the page already there); locators wait for what they need.
+    /// </summary>
+    public static readonly PageWaitForURLOptions Committed = new() { WaitUntil = WaitUntilState.Commit };
+
     /// <summary>Opens <paramref name="path"/>, signs in on the page it leads to, and waits to be back on it.</summary>
     public static async Task SignInAsync(IPage page, string path, string userName, string password)
     {
@@ -216,7 +222,7 @@ public sealed class Browser : IAsyncLifetime
         await page.Locator("#UserName").FillAsync(userName);
         await page.Locator("#Password").FillAsync(password);
         await page.Locator("main button[type=submit]").First.ClickAsync();
-        await page.WaitForURLAsync("**" + path);
+        await page.WaitForURLAsync("**" + path, Committed);
     }
 
     public static Task ScreenshotAsync(IPage page, string name) =>

@@ -43,7 +43,7 @@ public sealed class JobAndApplicationBrowserTests(KestrelConsoleServer server, B
 
         await page.GotoAsync($"/connections/{connection}/applications");
         await page.Locator($"tr[data-application-id='{id}'] a").ClickAsync();
-        await page.WaitForURLAsync($"**/applications/{id}");
+        await page.WaitForURLAsync($"**/applications/{id}", Browser.Committed);
         (await page.Locator("[data-testid=state]").TextContentAsync()).ShouldBe("Échec");
         (await page.Locator("[data-testid=last-error]").TextContentAsync())!.ShouldContain("n'accepte plus de candidats");
         await Browser.ScreenshotAsync(page, "application-detail");

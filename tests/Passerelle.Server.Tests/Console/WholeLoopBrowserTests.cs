@@ -32,7 +32,7 @@ public sealed partial class WholeLoopBrowserTests(KestrelConsoleServer server, B
         await console.Locator("summary", new() { HasText = "Avancé" }).ClickAsync();
         await console.GetByLabel("URL de base de l'API").FillAsync(server.SandboxUrl.AbsoluteUri);
         await console.GetByRole(AriaRole.Button, new() { Name = "Tester et enregistrer" }).ClickAsync();
-        await console.WaitForURLAsync(ConnectionUrl());
+        await console.WaitForURLAsync(ConnectionUrl(), Browser.Committed);
         var connectionId = ConnectionUrl().Match(console.Url).Groups["id"].Value;
         (await console.Locator("[data-testid=problems]").TextContentAsync())!.ShouldContain("Client Secret");
         await Browser.ScreenshotAsync(console, "connection-wrong-secret");
@@ -41,7 +41,8 @@ public sealed partial class WholeLoopBrowserTests(KestrelConsoleServer server, B
         await console.Locator("[data-testid=rotate-link]").ClickAsync();
         await console.GetByLabel("Nouveau Client Secret").FillAsync(tenant.ClientSecret);
         await console.GetByRole(AriaRole.Button, new() { Name = "Tester et remplacer" }).ClickAsync();
-        await console.WaitForURLAsync(ConnectionUrl());
+        // The answer comes back to the same URL: wait for the rotation's own result, the connection Active.
+        await console.Locator("[data-testid=status]", new() { HasText = "Active" }).WaitForAsync();
         (await console.Locator("[data-testid=status]").TextContentAsync()).ShouldBe("Active");
 
         // The lane's first sync brings the job; "sync now" if it has not yet.
@@ -57,14 +58,14 @@ public sealed partial class WholeLoopBrowserTests(KestrelConsoleServer server, B
         await candidate.GotoAsync($"/careers/{tenant.Company}");
         await candidate.GetByRole(AriaRole.Link, new() { Name = "Chargé de clientèle (H/F)" }).ClickAsync();
         await candidate.Locator("[data-testid=apply-link]").ClickAsync();
-        await candidate.WaitForURLAsync("**/apply");
+        await candidate.WaitForURLAsync("**/apply", Browser.Committed);
         await candidate.Locator("#FirstName").FillAsync("Zéphyrine");
         await candidate.Locator("#LastName").FillAsync("Quatrebarbes");
         await candidate.Locator("#Email").FillAsync("zephyrine.loop@example.fr");
         await candidate.Locator("#Cv").SetInputFilesAsync(cv);
         await candidate.Locator("input[type=checkbox]#Consent").CheckAsync();
         await candidate.GetByRole(AriaRole.Button, new() { Name = "Envoyer ma candidature" }).ClickAsync();
-        await candidate.WaitForURLAsync("**/receipt/**");
+        await candidate.WaitForURLAsync("**/receipt/**", Browser.Committed);
         var applicationId = candidate.Url.Split('/')[^1];
 
         // The account manager watches it reach Delivered, with SR's candidate id.
