@@ -1,0 +1,187 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Passerelle.Core.Connections;
+using Passerelle.Core.Persistence;
+using Passerelle.Server.Jobs;
+
+namespace Passerelle.Server.Demo;
+
+/// <summary>What one generated application is for.</summary>
+internal enum DemoTrafficKind
+{
+    /// <summary>Delivered at the first attempt.</summary>
+    Clean,
+
+    /// <summary>SR answers 503 once: the console shows a retry, then the delivery.</summary>
+    Retry,
+
+    /// <summary>SR creates the candidate and the answer is lost: the application waits in NeedsReview.</summary>
+    Review,
+
+    /// <summary>The recruiter filled the job a moment before: SR refuses (422) and the application fails with its reason.</summary>
+    Failure,
+}
+
+/// <summary>
+/// <c>--demo-traffic</c>: applications as Hippolyte-rh sends them, through Passerelle's own API (multipart, with an
+/// Idempotency-Key), on the least-privilege connection. One in ten gets each fault, injected in the sandbox just
+/// before, so that the console has retries, reviews and failures to show. The applicants are made up.
+/// </summary>
+internal sealed partial class DemoTraffic(
+    IServiceScopeFactory scopes,
+    IHttpClientFactory http,
+    IOptions<DemoOptions> options,
+    TimeProvider time,
+    ILogger<DemoTraffic> logger)
+{
+    private static readonly string[] PostOnly = ["POST"];
+    private static readonly string[] DemoTags = ["demo"];
+    private static readonly string[] FirstNames = ["Camille", "Léa", "Hugo", "Inès", "Louis", "Chloé", "Nathan", "Manon", "Yanis", "Sarah", "Jules", "Zoé"];
+    private static readonly string[] LastNames = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon", "Laurent"];
+
+    /// <summary>The fault of the <paramref name="n"/>th application (from 1): one retry, one review and one failure in every ten.</summary>
+    public static DemoTrafficKind KindOf(int n) => (n % 10) switch
+    {
+        3 => DemoTrafficKind.Retry,
+        6 => DemoTrafficKind.Review,
+        9 => DemoTrafficKind.Failure,
+        _ => DemoTrafficKind.Clean,
+    };
+
+    public async Task RunAsync(DemoFacts facts, Uri sandboxUrl, CancellationToken cancellationToken)
+    {
+        var target = facts.Connections.FirstOrDefault(c => c.Status == ConnectionStatus.Active);
+        if (target is null)
+        {
+            Log.NoConnection(logger);
+            return;
+        }
+
+        var (clientId, jobs) = await TargetAsync(new ConnectionId(target.Id), cancellationToken);
+        if (jobs.Count == 0)
+        {
+            Log.NoConnection(logger);
+            return;
+        }
+
+        using var passerelle = http.CreateClient(nameof(DemoTraffic));
+        passerelle.BaseAddress = new Uri(facts.ConsoleUrl);
+        passerelle.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", facts.AdminApiKey);
+        using var sandbox = http.CreateClient(nameof(DemoSandbox));
+        sandbox.BaseAddress = sandboxUrl;
+
+        var interval = TimeSpan.FromMinutes(1) / Math.Clamp(options.Value.TrafficPerMinute, 1, 600);
+        using var timer = new PeriodicTimer(interval, time);
+        var random = new Random();
+        // A run's applications must not replay an earlier run's answers for the same Idempotency-Key.
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var n = 0;
+        string? filled = null;
+        do
+        {
+            // A job filled for the last failure is open again one application later: the catalogue stays whole.
+            if (filled is not null)
+            {
+                await PatchJobAsync(sandbox, filled, "SOURCING", cancellationToken);
+                filled = null;
+            }
+
+            n++;
+            var kind = KindOf(n);
+            var job = jobs[random.Next(jobs.Count)];
+            switch (kind)
+            {
+                case DemoTrafficKind.Retry:
+                    await FaultAsync(sandbox, clientId, "503", cancellationToken);
+                    break;
+                case DemoTrafficKind.Review:
+                    await FaultAsync(sandbox, clientId, "commit-then-drop", cancellationToken);
+                    break;
+                case DemoTrafficKind.Failure:
+                    job = jobs.Where(j => j.Status == "SOURCING").DefaultIfEmpty(job).First();
+                    await PatchJobAsync(sandbox, job.Id, "FILLED", cancellationToken);
+                    filled = job.Id;
+                    break;
+            }
+
+            var (status, applicationId) = await SubmitAsync(passerelle, target.Id, job.Id, $"demo-{run}-{n}", n, random, cancellationToken);
+            Log.Submitted(logger, n, kind, status, applicationId);
+        }
+        while (await timer.WaitForNextTickAsync(cancellationToken));
+    }
+
+    private async Task<(string ClientId, List<(string Id, string? Status)> Jobs)> TargetAsync(ConnectionId id, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PasserelleDbContext>();
+        var clientId = await db.Connections.Where(c => c.Id == id).Select(c => c.ClientId).SingleAsync(cancellationToken);
+        var jobs = await db.JobOffers.AsNoTracking().Where(o => o.ConnectionId == id).WhereOpen()
+            .OrderBy(o => o.SrJobId).Select(o => new { o.SrJobId, o.Status }).ToListAsync(cancellationToken);
+        return (clientId, [.. jobs.Select(j => (j.SrJobId, j.Status))]);
+    }
+
+    /// <summary>One scripted answer for the next candidate creation of this credential.</summary>
+    private static async Task FaultAsync(HttpClient sandbox, string clientId, string step, CancellationToken cancellationToken)
+    {
+        using var response = await sandbox.PutAsJsonAsync($"/_sandbox/credentials/{Uri.EscapeDataString(clientId)}/faults",
+            new { script = new[] { step }, methods = PostOnly, pathPattern = "/candidates$" }, cancellationToken);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private static async Task PatchJobAsync(HttpClient sandbox, string jobId, string status, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Patch, $"/_sandbox/jobs/{Uri.EscapeDataString(jobId)}")
+        {
+            Content = JsonContent.Create(new { status }),
+        };
+        using var response = await sandbox.SendAsync(request, cancellationToken);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private static async Task<(int Status, string? ApplicationId)> SubmitAsync(
+        HttpClient passerelle, Guid connectionId, string jobId, string externalId, int n, Random random, CancellationToken cancellationToken)
+    {
+        var (first, last) = (FirstNames[random.Next(FirstNames.Length)], LastNames[random.Next(LastNames.Length)]);
+        using var form = new MultipartFormDataContent();
+        form.Add(JsonContent.Create(new
+        {
+            firstName = first,
+            lastName = last,
+            email = $"{Ascii(first)}.{Ascii(last)}.{n}@example.org",
+            phoneNumber = "+33 6 00 00 00 00",
+            tags = DemoTags,
+            consent = new { given = true, text = "J'accepte que ma candidature soit transmise au recruteur.", version = "demo-1" },
+            channel = "career-site",
+            externalId,
+        }), "applicant");
+        var cv = new ByteArrayContent(DemoPdf.Cv($"CV de démonstration n° {n}"));
+        cv.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
+        form.Add(cv, "cv", $"cv-{n}.pdf");
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/connections/{connectionId}/jobs/{Uri.EscapeDataString(jobId)}/applications") { Content = form };
+        request.Headers.Add("Idempotency-Key", externalId);
+        using var response = await passerelle.SendAsync(request, cancellationToken);
+        string? id = null;
+        if (response.IsSuccessStatusCode)
+        {
+            var body = await response.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>(cancellationToken);
+            id = body?["id"]?.GetValue<string>();
+        }
+
+        return ((int)response.StatusCode, id);
+    }
+
+    private static string Ascii(string name) =>
+        new([.. name.Normalize(NormalizationForm.FormD).Where(c => c < 128 && char.IsLetter(c)).Select(char.ToLowerInvariant)]);
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Demo traffic: no active demo connection with open jobs; no traffic generated")]
+        public static partial void NoConnection(ILogger logger);
+
+        [LoggerMessage(2, LogLevel.Information, "Demo traffic: application {Number} ({Kind}) answered {Status}, id {ApplicationId}")]
+        public static partial void Submitted(ILogger logger, int number, DemoTrafficKind kind, int status, string? applicationId);
+    }
+}
