@@ -31,7 +31,7 @@ public sealed class ClusterOptions
     /// <summary>The Orleans gateway port (clients of the cluster; unused by Passerelle itself). Default 30000.</summary>
     public int GatewayPort { get; set; } = 30000;
 
-    /// <summary>The address other nodes reach this one at (<c>Mode=Redis</c>). Default: this host's first IPv4 address.</summary>
+    /// <summary>The address other nodes reach this one at (<c>Mode=Redis</c>). Default: this host's first IPv4 address that is not loopback.</summary>
     public string? AdvertisedAddress { get; set; }
 
     public const string Section = "Cluster";
