@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Passerelle.Core.ApiClients;
 using Passerelle.Core.Persistence;
 using Passerelle.SmartRecruiters;
@@ -83,6 +85,28 @@ public class ServerFactory : WebApplicationFactory<PasserelleServer>
     }
 
     public string DataDirectory => _dataDirectory.FullName;
+
+    /// <summary>
+    /// Checks the settings before starting, as the host's own start does first: a host whose start fails is kept
+    /// by the factory, which then stops every hosted service on dispose, and Orleans' silo throws when stopped
+    /// before it started, hiding the test's own outcome.
+    /// </summary>
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var host = builder.Build();
+        try
+        {
+            host.Services.GetService<IStartupValidator>()?.Validate();
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+
+        host.Start();
+        return host;
+    }
 
     public override async ValueTask DisposeAsync()
     {
