@@ -109,6 +109,9 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>How many times the process has been started.</summary>
     public int Starts { get; private set; }
 
+    /// <summary>The exit code of the last process once it has exited, or null while it runs (or before any start).</summary>
+    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
     /// <summary>The running process's id, or null between a kill and a restart.</summary>
     public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
 

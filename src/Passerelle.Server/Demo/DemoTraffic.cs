@@ -14,7 +14,10 @@ internal enum DemoTrafficKind
     /// <summary>Delivered at the first attempt.</summary>
     Clean,
 
-    /// <summary>SR answers 503 once: the console shows a retry, then the delivery.</summary>
+    /// <summary>
+    /// SR answers 503 to every attempt of one delivery (the SR client retries a 503 itself, so one 503 alone would
+    /// not be seen): the application waits in Retrying, then is delivered at its next attempt.
+    /// </summary>
     Retry,
 
     /// <summary>SR creates the candidate and the answer is lost: the application waits in NeedsReview.</summary>
@@ -33,6 +36,7 @@ internal sealed partial class DemoTraffic(
     IServiceScopeFactory scopes,
     IHttpClientFactory http,
     IOptions<DemoOptions> options,
+    IOptions<SmartRecruiters.SmartRecruitersOptions> smartRecruiters,
     TimeProvider time,
     ILogger<DemoTraffic> logger)
 {
@@ -78,35 +82,46 @@ internal sealed partial class DemoTraffic(
         // A run's applications must not replay an earlier run's answers for the same Idempotency-Key.
         var run = Guid.NewGuid().ToString("N")[..8];
         var n = 0;
-        string? filled = null;
+        (string JobId, string? ApplicationId, long Since)? filled = null;
         do
         {
-            // A job filled for the last failure is open again one application later: the catalogue stays whole.
-            if (filled is not null)
+            // The job filled for a failure reopens once its application has failed (or after two minutes, whatever
+            // became of it): the catalogue stays whole, and the failure is never turned into a delivery by a reopening.
+            if (filled is { } pending && (time.GetElapsedTime(pending.Since) > TimeSpan.FromMinutes(2) || await IsSettledAsync(passerelle, pending.ApplicationId, cancellationToken)))
             {
-                await PatchJobAsync(sandbox, filled, "SOURCING", cancellationToken);
+                await PatchJobAsync(sandbox, pending.JobId, "SOURCING", cancellationToken);
                 filled = null;
             }
 
             n++;
             var kind = KindOf(n);
+            if (kind == DemoTrafficKind.Failure && filled is not null)
+            {
+                // The previous failure's job is still filled: this one goes through clean.
+                kind = DemoTrafficKind.Clean;
+            }
+
             var job = jobs[random.Next(jobs.Count)];
             switch (kind)
             {
                 case DemoTrafficKind.Retry:
-                    await FaultAsync(sandbox, clientId, "503", cancellationToken);
+                    await FaultAsync(sandbox, clientId, [.. Enumerable.Repeat("503", smartRecruiters.Value.MaxAttempts)], cancellationToken);
                     break;
                 case DemoTrafficKind.Review:
-                    await FaultAsync(sandbox, clientId, "commit-then-drop", cancellationToken);
+                    await FaultAsync(sandbox, clientId, ["commit-then-drop"], cancellationToken);
                     break;
                 case DemoTrafficKind.Failure:
                     job = jobs.Where(j => j.Status == "SOURCING").DefaultIfEmpty(job).First();
                     await PatchJobAsync(sandbox, job.Id, "FILLED", cancellationToken);
-                    filled = job.Id;
                     break;
             }
 
             var (status, applicationId) = await SubmitAsync(passerelle, target.Id, job.Id, $"demo-{run}-{n}", n, random, cancellationToken);
+            if (kind == DemoTrafficKind.Failure)
+            {
+                filled = (job.Id, applicationId, time.GetTimestamp());
+            }
+
             Log.Submitted(logger, n, kind, status, applicationId);
         }
         while (await timer.WaitForNextTickAsync(cancellationToken));
@@ -122,11 +137,23 @@ internal sealed partial class DemoTraffic(
         return (clientId, [.. jobs.Select(j => (j.SrJobId, j.Status))]);
     }
 
-    /// <summary>One scripted answer for the next candidate creation of this credential.</summary>
-    private static async Task FaultAsync(HttpClient sandbox, string clientId, string step, CancellationToken cancellationToken)
+    /// <summary>Whether the application reached the end of the delivery path (delivered, failed, to review), or was never accepted.</summary>
+    private static async Task<bool> IsSettledAsync(HttpClient passerelle, string? applicationId, CancellationToken cancellationToken)
+    {
+        if (applicationId is null)
+        {
+            return true;
+        }
+
+        var view = await passerelle.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/v1/applications/{applicationId}", cancellationToken);
+        return view?["state"]?.GetValue<string>() is "Delivered" or "NeedsReview" or "Failed";
+    }
+
+    /// <summary>Scripted answers for the next candidate creations of this credential.</summary>
+    private static async Task FaultAsync(HttpClient sandbox, string clientId, string[] script, CancellationToken cancellationToken)
     {
         using var response = await sandbox.PutAsJsonAsync($"/_sandbox/credentials/{Uri.EscapeDataString(clientId)}/faults",
-            new { script = new[] { step }, methods = PostOnly, pathPattern = "/candidates$" }, cancellationToken);
+            new { script, methods = PostOnly, pathPattern = "/candidates$" }, cancellationToken);
         response.EnsureSuccessStatusCode();
     }
 
