@@ -2,6 +2,7 @@
 # The whole test suite, from a clean clone: installs what the tests need (when root), starts a throwaway
 # PostgreSQL and Redis on free loopback ports, runs `dotnet test` on the solution, stops what it started and ends
 # with one line: "N passed, N failed, N skipped". Exit code is non-zero when anything failed.
+# Extra arguments go to `dotnet test`, e.g. `./test.sh --filter "FullyQualifiedName~DoctorTests"`.
 set -uo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -85,7 +86,7 @@ fi
 out="$work/dotnet-test.log"
 # One test assembly at a time (-m:1): several tests run against SR's real limits on the real clock, and the crash
 # test kills a server process; two cores shared by four assemblies at once make that timing noise, not signal.
-dotnet test Passerelle.slnx --nologo -m:1 --blame-hang-timeout 5m 2>&1 | tee "$out"
+dotnet test Passerelle.slnx --nologo -m:1 --blame-hang-timeout 5m "$@" 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 
 passed=0; failed=0; skipped=0
