@@ -196,6 +196,28 @@ public sealed class DoctorTests : IDisposable
         after.Single(c => c.Name == "database").Status.ShouldBe(CheckStatus.Ok, Describe(after));
     }
 
+    [SkippableFact]
+    public async Task In_cluster_mode_the_doctor_checks_that_Redis_answers()
+    {
+        var postgres = Environment.GetEnvironmentVariable("PASSERELLE_TEST_POSTGRES");
+        var redis = Environment.GetEnvironmentVariable("PASSERELLE_TEST_REDIS");
+        Skip.If(string.IsNullOrEmpty(postgres) || string.IsNullOrEmpty(redis), "PASSERELLE_TEST_POSTGRES and PASSERELLE_TEST_REDIS are not set: run ./test.sh for the cluster case.");
+        Dictionary<string, string?> Cluster(string address) => new()
+        {
+            ["Database:Provider"] = "Postgres",
+            ["ConnectionStrings:Passerelle"] = postgres,
+            ["Cluster:Mode"] = "Redis",
+            ["Cluster:Redis"] = address,
+            ["Cluster:AdvertisedAddress"] = "127.0.0.1",
+        };
+
+        var up = await Doctor.RunAsync(Target(Cluster(redis)), CancellationToken.None);
+        up.Single(c => c.Name == "cluster").ShouldSatisfyAllConditions(c => c.Status.ShouldBe(CheckStatus.Ok, Describe(up)), c => c.Detail.ShouldContain("answers"));
+
+        var down = await Doctor.RunAsync(Target(Cluster($"127.0.0.1:{FreePorts.Next()},connectTimeout=2000")), CancellationToken.None);
+        down.Single(c => c.Name == "cluster").ShouldSatisfyAllConditions(c => c.Status.ShouldBe(CheckStatus.Failed), c => c.Fix!.ShouldContain("Cluster:Redis"));
+    }
+
     private async Task AddConnectionAsync(string name, string baseUrl)
     {
         await using var installation = OperationsHost.Open(Target());
