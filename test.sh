@@ -84,6 +84,8 @@ fi
 
 # --- 3. The tests ------------------------------------------------------------------------------------------------
 out="$work/dotnet-test.log"
+# The chaos scenarios (tests/Passerelle.Chaos) each append a verdict line here; the table is printed at the end.
+export PASSERELLE_CHAOS_VERDICTS="$work/chaos-verdicts.txt"
 # One test assembly at a time (-m:1): several tests run against SR's real limits on the real clock, and the crash
 # test kills a server process; two cores shared by four assemblies at once make that timing noise, not signal.
 dotnet test Passerelle.slnx --nologo -m:1 --blame-hang-timeout 5m "$@" 2>&1 | tee "$out"
@@ -95,6 +97,16 @@ while IFS= read -r line; do
   f=$(sed -nE 's/.*Failed: *([0-9]+).*/\1/p' <<<"$line"); failed=$(( failed + ${f:-0} ))
   s=$(sed -nE 's/.*Skipped: *([0-9]+).*/\1/p' <<<"$line"); skipped=$(( skipped + ${s:-0} ))
 done < <(grep -E '^[[:space:]]*(Passed|Failed)! ' "$out")
+
+if [ -s "$PASSERELLE_CHAOS_VERDICTS" ]; then
+  echo
+  echo "Chaos scenarios:"
+  printf '  %-28s %-7s %-8s %s\n' scenario verdict size figures
+  while IFS='|' read -r scenario verdict size figures; do
+    printf '  %-28s %-7s %-8s %s\n' "$scenario" "$verdict" "$size" "$figures"
+  done < "$PASSERELLE_CHAOS_VERDICTS"
+  echo
+fi
 
 # A build error or a crashed test host fails the run even when no test reported a failure.
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
