@@ -36,6 +36,9 @@ internal sealed class ChaosCluster : IAsyncDisposable
 
     public List<ServerProcess> Nodes { get; } = [];
 
+    /// <summary>Nodes frozen by SIGSTOP: clients skip them, as a load balancer's health check would.</summary>
+    public HashSet<ServerProcess> Paused { get; } = [];
+
     public string AdminKey => Nodes[0].AdminKey;
 
     /// <summary>What each connection is, in SR and in Passerelle.</summary>
@@ -114,7 +117,7 @@ internal sealed class ChaosCluster : IAsyncDisposable
         for (var i = 0; i < Nodes.Count; i++)
         {
             var node = Nodes[(preferred + i) % Nodes.Count];
-            if (node.ProcessId is not null)
+            if (node.ProcessId is not null && !Paused.Contains(node))
             {
                 var http = node.Http(key);
                 http.Timeout = TimeSpan.FromSeconds(60);
@@ -167,6 +170,21 @@ internal sealed class ChaosCluster : IAsyncDisposable
                 await Task.Delay(500);
             }
         }
+    }
+
+    /// <summary>For each connection, the node (index in <see cref="Nodes"/>) its lane runs on now, or -1 when the lane does not answer.</summary>
+    public async Task<Dictionary<ChaosConnection, int>> LanesAsync()
+    {
+        var admin = Client(AdminKey);
+        var lanes = new Dictionary<ChaosConnection, int>();
+        foreach (var connection in Connections)
+        {
+            using var response = await admin.GetAsync($"/api/v1/connections/{connection.Id}/lane");
+            var node = response.IsSuccessStatusCode ? (await response.Content.ReadFromJsonAsync<JsonObject>())?["node"]?.GetValue<string>() : null;
+            lanes[connection] = node is null ? -1 : Nodes.FindIndex(n => node.Contains($":{n.SiloPort}:", StringComparison.Ordinal));
+        }
+
+        return lanes;
     }
 
     public void Log(string line) => _output.WriteLine($"{TimeProvider.System.GetUtcNow():HH:mm:ss} {line}");

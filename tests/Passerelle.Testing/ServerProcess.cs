@@ -185,6 +185,25 @@ public sealed class ServerProcess : IAsyncDisposable
         Note($"killed (SIGKILL) pid {process.Id}");
     }
 
+    /// <summary>Freezes the process (SIGSTOP): it holds its sockets and state but does nothing, as a node stalled by a long GC or a VM pause.</summary>
+    public Task PauseAsync() => SignalAsync("STOP", "paused (SIGSTOP)");
+
+    /// <summary>Thaws a process frozen by <see cref="PauseAsync"/> (SIGCONT).</summary>
+    public Task ResumeAsync() => SignalAsync("CONT", "resumed (SIGCONT)");
+
+    private async Task SignalAsync(string signal, string note)
+    {
+        if (_process is not { HasExited: false } process || OperatingSystem.IsWindows())
+        {
+            throw new InvalidOperationException($"Cannot send SIG{signal}: the server does not run (or this is Windows).");
+        }
+
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("kill did not start.");
+        await kill.WaitForExitAsync();
+        Note($"{note} pid {process.Id}");
+    }
+
     /// <summary>Stops the process if it runs (SIGTERM, then SIGKILL after 30 s) and starts it again on the same data directory and ports.</summary>
     public async Task RestartAsync()
     {
