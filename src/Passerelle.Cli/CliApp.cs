@@ -29,7 +29,8 @@ public static class CliApp
         ArgumentNullException.ThrowIfNull(env);
         var root = Build(env);
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        // Help answers even an incomplete command line ("passerelle connections add --help").
+        if (parse.Errors.Count > 0 && parse.Action is not EpilogHelpAction)
         {
             foreach (var error in parse.Errors)
             {
@@ -79,6 +80,8 @@ public static class CliApp
     /// <summary>The usual help, then, on the root command's, how the server and key are found and the exit codes.</summary>
     private sealed class EpilogHelpAction(HelpAction inner) : SynchronousCommandLineAction
     {
+        public override bool ClearsParseErrors => true;
+
         public override int Invoke(ParseResult parseResult)
         {
             var exit = inner.Invoke(parseResult);

@@ -79,7 +79,7 @@ internal static class ConnectionCommands
         var clientId = new Option<string>("--client-id") { Description = "The Client ID of the customer's SmartRecruiters credential.", Required = true };
         var baseUrl = new Option<string>("--base-url")
         {
-            Description = $"The SmartRecruiters API address (default {ProductionBaseUrl}; the sandbox's for tests).",
+            Description = "The SmartRecruiters API address (the sandbox's URL for tests).",
             DefaultValueFactory = _ => ProductionBaseUrl,
             HelpName = "URL",
         };

@@ -1,0 +1,143 @@
+using Passerelle.Testing;
+
+namespace Passerelle.Cli.Tests;
+
+[Collection(SharedServer.Name)]
+public sealed class JobAndApplicationCommandTests(CliServer server)
+{
+    [Fact]
+    public async Task Sync_wait_prints_the_finished_run_with_its_counts_and_the_jobs_are_listed()
+    {
+        var (tenant, job) = await server.TenantAsync("Préparateur de commandes (H/F)");
+        var name = Onboarding.Name("Sync");
+        (await Onboarding.AddAsync(server, tenant, name)).ShouldSucceed();
+
+        var sync = (await server.RunAsync("jobs", "sync", name, "--full", "--wait")).ShouldSucceed();
+        sync.Out.ShouldContain("State:");
+        sync.Out.ShouldContain("Finished");
+        sync.Out.ShouldContain("Created:");
+        sync.Out.ShouldContain("The sync finished.");
+
+        var list = (await server.RunAsync("jobs", "list", name)).ShouldSucceed();
+        list.Out.ShouldContain(job);
+        list.Out.ShouldContain("Préparateur de commandes (H/F)");
+
+        // By title, in another case.
+        var shown = (await server.RunAsync("jobs", "show", name, "préparateur de commandes (h/f)")).ShouldSucceed();
+        shown.Out.ShouldContain(job);
+
+        var json = (await server.RunAsync("jobs", "list", name, "--json")).ShouldSucceed();
+        json.Json["items"]!.AsArray().Select(j => j!["id"]!.GetValue<string>()).ShouldBe([job]);
+    }
+
+    [Fact]
+    public async Task Sync_without_wait_answers_with_the_queued_run_and_where_to_follow_it()
+    {
+        var (tenant, _) = await server.TenantAsync("Cariste (H/F)");
+        var name = Onboarding.Name("Sync later");
+        (await Onboarding.AddAsync(server, tenant, name)).ShouldSucceed();
+
+        var run = (await server.RunAsync("jobs", "sync", name, "--json")).ShouldSucceed();
+
+        run.Json["kind"]!.GetValue<string>().ShouldBe("Incremental");
+        run.Json["id"]!.GetValue<string>().ShouldNotBeNullOrEmpty();
+    }
+
+    [Fact]
+    public async Task An_unknown_job_exits_3_and_suggests_the_closest_title()
+    {
+        var (_, name, _, _) = await Onboarding.SyncedAsync(server, "Chef de rayon (H/F)");
+
+        var run = await server.RunAsync("jobs", "show", name, "Chef de rayons (H/F)");
+
+        run.ExitCode.ShouldBe(ExitCodes.NotFound, run.ToString());
+        run.Error.ShouldContain("Did you mean 'Chef de rayon (H/F)'?");
+    }
+
+    [Fact]
+    public async Task An_applicant_applied_with_a_pdf_is_delivered_and_listed_shown_and_watched()
+    {
+        var (connectionId, name, job, tenant) = await Onboarding.SyncedAsync(server, "Conseiller de vente (H/F)");
+        var cv = Path.Combine(Directory.CreateTempSubdirectory("passerelle-cli-cv-").FullName, "cv.pdf");
+        await File.WriteAllBytesAsync(cv, PdfFiles.Random(41, 4096, "cli-apply"));
+
+        var applied = (await server.RunAsync("apply", name, job, "--cv", cv, "--first-name", "Chloé", "--last-name", "Bernard", "--email", "chloe@example.fr",
+            "--consent-text", "J'accepte que mes données soient transmises à l'employeur.", "--idempotency-key", "cli-" + Guid.NewGuid())).ShouldSucceed();
+        applied.Out.ShouldContain("Status URL:");
+        applied.Out.ShouldNotContain("Chloé");
+        applied.Out.ShouldNotContain("chloe@example.fr");
+        var id = applied.Out.Split('\n').Single(l => l.StartsWith("Application:", StringComparison.Ordinal))["Application:".Length..].Trim();
+        applied.Out.ShouldContain($"/api/v1/applications/{id}");
+
+        var watched = (await server.RunAsync("applications", "watch", id)).ShouldSucceed();
+        watched.Out.ShouldContain("Delivered");
+        (await tenant.CandidatesAsync()).Count.ShouldBe(1);
+
+        var list = (await server.RunAsync("applications", "list", name, "--state", "Delivered,Failed", "--json")).ShouldSucceed();
+        list.Json["items"]!.AsArray().Select(a => a!["id"]!.GetValue<string>()).ShouldBe([id]);
+        list.Json["items"]![0]!["connectionId"]!.GetValue<string>().ShouldBe(connectionId);
+
+        var shown = (await server.RunAsync("applications", "show", id)).ShouldSucceed();
+        shown.Out.ShouldContain("Delivered");
+        shown.Out.ShouldContain("attach-resume");
+        shown.Out.ShouldNotContain("Bernard");
+
+        var none = (await server.RunAsync("applications", "list", name, "--state", "Failed")).ShouldSucceed();
+        none.Out.ShouldContain("0 application(s).");
+    }
+
+    [Fact]
+    public async Task Watching_a_connection_prints_a_new_application_s_changes_until_stopped()
+    {
+        var (connectionId, name, job, _) = await Onboarding.SyncedAsync(server, "Hôte de caisse (H/F)");
+        var cv = Path.Combine(Directory.CreateTempSubdirectory("passerelle-cli-cv-").FullName, "cv.pdf");
+        await File.WriteAllBytesAsync(cv, PdfFiles.Random(42, 4096, "cli-watch"));
+        using var stop = new CancellationTokenSource();
+        var watching = new CliRunner(server).RunAsync(["applications", "watch", name, "--json"], cancellationToken: stop.Token);
+
+        var applied = (await server.RunAsync("--json", "apply", connectionId, job, "--cv", cv, "--first-name", "A", "--last-name", "B", "--email", "a@example.org",
+            "--consent-text", "Oui")).ShouldSucceed();
+        var id = applied.Json["id"]!.GetValue<string>();
+        var delivered = false;
+        for (var i = 0; i < 300 && !delivered; i++)
+        {
+            delivered = (await server.RunAsync("applications", "show", id, "--json")).Json["state"]!.GetValue<string>() == "Delivered";
+            await Task.Delay(100);
+        }
+
+        delivered.ShouldBeTrue();
+        await Task.Delay(500);
+        await stop.CancelAsync();
+        var run = await watching;
+
+        run.ExitCode.ShouldBe(0, run.ToString());
+        var states = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!)
+            .Where(a => a["id"]!.GetValue<string>() == id).Select(a => a["state"]!.GetValue<string>()).ToList();
+        states.ShouldNotBeEmpty();
+        states[^1].ShouldBe("Delivered");
+    }
+
+    [Fact]
+    public async Task Erase_needs_yes_when_nobody_can_confirm_and_retry_refuses_a_delivered_application()
+    {
+        var (_, name, job, _) = await Onboarding.SyncedAsync(server, "Employé libre-service (H/F)");
+        var cv = Path.Combine(Directory.CreateTempSubdirectory("passerelle-cli-cv-").FullName, "cv.pdf");
+        await File.WriteAllBytesAsync(cv, PdfFiles.Random(43, 4096, "cli-erase"));
+        var id = (await server.RunAsync("--json", "apply", name, job, "--cv", cv, "--first-name", "A", "--last-name", "B", "--email", "a@example.org",
+            "--consent-text", "Oui")).ShouldSucceed().Json["id"]!.GetValue<string>();
+        (await server.RunAsync("applications", "watch", id)).ShouldSucceed();
+
+        var retry = await server.RunAsync("applications", "retry", id);
+        retry.ExitCode.ShouldBe(ExitCodes.Conflict, retry.ToString());
+
+        var unconfirmed = await server.RunAsync("applications", "erase", id);
+        unconfirmed.ExitCode.ShouldBe(ExitCodes.Usage);
+        unconfirmed.Error.ShouldContain("--yes");
+
+        var erased = (await server.RunAsync("applications", "erase", id, "--yes", "--json")).ShouldSucceed();
+        erased.Json["erasedAt"]!.GetValue<string>().ShouldNotBeNullOrEmpty();
+
+        var unknown = await server.RunAsync("applications", "show", Guid.NewGuid().ToString());
+        unknown.ExitCode.ShouldBe(ExitCodes.NotFound);
+    }
+}
