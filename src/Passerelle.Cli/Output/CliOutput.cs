@@ -69,16 +69,15 @@ internal sealed class CliOutput
     /// <summary>A row of plain texts (never markup: names and details come from users and SR).</summary>
     public static void Row(Table table, params string?[] cells) => table.AddRow([.. cells.Select(c => (IRenderable)new Text(c ?? ""))]);
 
-    /// <summary>Label/value lines, for one object.</summary>
+    /// <summary>Label/value lines, for one object; empty values are left out.</summary>
     public void Fields(params (string Label, string? Value)[] fields)
     {
-        var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
-        foreach (var (label, value) in fields.Where(f => !string.IsNullOrEmpty(f.Value)))
+        var shown = fields.Where(f => !string.IsNullOrEmpty(f.Value)).ToList();
+        var width = shown.Count == 0 ? 0 : shown.Max(f => f.Label.Length) + 3;
+        foreach (var (label, value) in shown)
         {
-            grid.AddRow(new Text(label + ":"), new Text(value!));
+            Line((label + ":").PadRight(width) + value);
         }
-
-        Console.Write(grid);
     }
 }
 
