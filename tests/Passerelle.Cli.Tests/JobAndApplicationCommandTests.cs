@@ -140,4 +140,15 @@ public sealed class JobAndApplicationCommandTests(CliServer server)
         var unknown = await server.RunAsync("applications", "show", Guid.NewGuid().ToString());
         unknown.ExitCode.ShouldBe(ExitCodes.NotFound);
     }
+
+    [Fact]
+    public async Task Watching_an_id_that_is_neither_an_application_nor_a_connection_exits_3()
+    {
+        var id = Guid.NewGuid().ToString();
+
+        var run = await server.RunAsync("applications", "watch", id);
+
+        run.ExitCode.ShouldBe(ExitCodes.NotFound);
+        run.Error.ShouldContain($"No application and no connection has the id {id}");
+    }
 }

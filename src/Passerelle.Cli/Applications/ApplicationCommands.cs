@@ -161,9 +161,19 @@ internal static class ApplicationCommands
                 }
             }
 
-            return application is not null
-                ? await WatchOneAsync(context, guid, application, ct)
-                : await WatchConnectionAsync(context, await ConnectionResolver.IdAsync(context.Api, text, ct), ct);
+            if (application is not null)
+            {
+                return await WatchOneAsync(context, guid, application, ct);
+            }
+
+            try
+            {
+                return await WatchConnectionAsync(context, await ConnectionResolver.IdAsync(context.Api, text, ct), ct);
+            }
+            catch (CliException e) when (e.ExitCode == ExitCodes.NotFound && Guid.TryParse(text, out _))
+            {
+                throw new CliException(ExitCodes.NotFound, $"No application and no connection has the id {text} (or this API key may not see it).");
+            }
         });
         return command;
     }

@@ -48,7 +48,8 @@ internal sealed class CliOutput
     /// <summary>One compact document per line, for streams (<c>watch --json</c>).</summary>
     public void DocumentLine(JsonNode node) => _env.Out.WriteLine(node.ToJsonString(Compact));
 
-    public void Line(string text = "") => Console.WriteLine(text);
+    /// <summary>A plain line, never wrapped (sentences with remedies stay whole for grep and copy-paste).</summary>
+    public void Line(string text = "") => _env.Out.WriteLine(text);
 
     public void Write(IRenderable renderable) => Console.Write(renderable);
 

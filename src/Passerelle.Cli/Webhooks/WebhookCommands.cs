@@ -92,6 +92,7 @@ internal static class WebhookCommands
             }
 
             context.Out.Write(table);
+            context.Out.Line($"{all.Items().Count()} subscription(s).");
             return ExitCodes.Ok;
         });
         return command;
