@@ -25,6 +25,9 @@ public sealed record CliEnvironment(
     /// <summary>How often <c>--wait</c> and <c>watch</c> ask the server again. Default 1 second.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The largest page asked of the API when a list follows its cursor. Default 200 (the API's maximum).</summary>
+    public int PageSize { get; init; } = 200;
+
     /// <summary>Stops long-running commands (<c>watch</c>, <c>sync --wait</c>, <c>sandbox</c>) besides Ctrl+C.</summary>
     public CancellationToken Cancellation { get; init; }
 

@@ -118,6 +118,9 @@ public sealed class CliRunner(CliServer? server)
 
     public bool UseRealHandler { get; init; }
 
+    /// <summary>Small pages make lists follow the API's cursor with a few items.</summary>
+    public int PageSize { get; init; } = 200;
+
     public async Task<CliRun> RunAsync(string[] args, string stdin = "", CancellationToken cancellationToken = default)
     {
         // HOME is a fresh directory, so a developer's own profiles never leak into a test.
@@ -128,6 +131,7 @@ public sealed class CliRunner(CliServer? server)
         {
             HttpHandler = server is null || UseRealHandler ? null : () => server.Server.CreateHandler(),
             PollInterval = TimeSpan.FromMilliseconds(100),
+            PageSize = PageSize,
             Cancellation = cancellationToken,
         };
         env = env with

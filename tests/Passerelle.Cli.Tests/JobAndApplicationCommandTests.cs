@@ -151,4 +151,24 @@ public sealed class JobAndApplicationCommandTests(CliServer server)
         run.ExitCode.ShouldBe(ExitCodes.NotFound);
         run.Error.ShouldContain($"No application and no connection has the id {id}");
     }
+
+    [Fact]
+    public async Task Lists_follow_the_api_s_pages_up_to_the_limit()
+    {
+        var (tenant, first) = await server.TenantAsync("Job 1");
+        var jobs = new List<string> { first, await tenant.AddJobIdAsync("Job 2"), await tenant.AddJobIdAsync("Job 3") };
+        var name = Onboarding.Name("Pages");
+        (await Onboarding.AddAsync(server, tenant, name)).ShouldSucceed();
+        (await server.RunAsync("jobs", "sync", name, "--full", "--wait")).ShouldSucceed();
+        var paged = new CliRunner(server) { PageSize = 2 };
+
+        var all = (await paged.RunAsync(["jobs", "list", name, "--json"])).ShouldSucceed();
+        all.Json["items"]!.AsArray().Select(j => j!["id"]!.GetValue<string>()).ShouldBe(jobs);
+
+        var two = (await paged.RunAsync(["jobs", "list", name, "--limit", "2", "--json"])).ShouldSucceed();
+        two.Json["items"]!.AsArray().Count.ShouldBe(2);
+
+        // A title is looked up through every page.
+        (await paged.RunAsync(["jobs", "show", name, "job 3"])).ShouldSucceed().Out.ShouldContain(jobs[2]);
+    }
 }

@@ -43,7 +43,7 @@ internal static class ApplicationCommands
             var id = await ConnectionResolver.IdAsync(context.Api, context.Get(connection)!, ct);
             var filters = (context.Get(state) is { Length: > 0 } s ? "&state=" + Uri.EscapeDataString(s) : "")
                           + (context.Get(job) is { Length: > 0 } j ? "&jobId=" + Uri.EscapeDataString(j) : "");
-            var all = await ListAsync(context.Api, id, filters, Math.Max(1, context.Get(limit)), ct);
+            var all = await ListAsync(context.Api, id, filters, Math.Max(1, context.Get(limit)), context.Env.PageSize, ct);
             if (context.Out.Json)
             {
                 context.Out.Document(new JsonObject { ["items"] = new JsonArray([.. all]) });
@@ -64,13 +64,13 @@ internal static class ApplicationCommands
         return command;
     }
 
-    private static async Task<List<JsonNode>> ListAsync(ApiClient api, Guid connection, string filters, int limit, CancellationToken cancellationToken)
+    private static async Task<List<JsonNode>> ListAsync(ApiClient api, Guid connection, string filters, int limit, int pageSize, CancellationToken cancellationToken)
     {
         var all = new List<JsonNode>();
         string? cursor = null;
         do
         {
-            var size = Math.Min(200, limit - all.Count);
+            var size = Math.Min(pageSize, limit - all.Count);
             var page = await api.GetAsync($"api/v1/connections/{connection}/applications?limit={size}{filters}{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}", cancellationToken);
             all.AddRange(page.Items("items").Select(a => a.DeepClone()));
             cursor = page.S("nextCursor");
@@ -217,7 +217,7 @@ internal static class ApplicationCommands
         {
             while (true)
             {
-                foreach (var application in (await ListAsync(context.Api, connection, "", 200, cancellationToken)).AsEnumerable().Reverse())
+                foreach (var application in (await ListAsync(context.Api, connection, "", 200, context.Env.PageSize, cancellationToken)).AsEnumerable().Reverse())
                 {
                     var id = application.S("id")!;
                     var state = application.S("state")!;

@@ -49,7 +49,7 @@ internal static class ApplyCommand
             }
 
             var id = await ConnectionResolver.IdAsync(context.Api, context.Get(connection)!, ct);
-            var jobId = (await JobResolver.GetAsync(context.Api, id, context.Get(job)!, ct))["job"].S("id")!;
+            var jobId = (await JobResolver.GetAsync(context.Api, id, context.Get(job)!, context.Env.PageSize, ct))["job"].S("id")!;
             var applicant = new JsonObject
             {
                 ["firstName"] = context.Get(firstName),

@@ -35,7 +35,7 @@ internal static class JobCommands
             var filters = (context.Get(open) ? "&open=true" : "")
                           + (context.Get(text) is { Length: > 0 } q ? "&q=" + Uri.EscapeDataString(q) : "")
                           + (context.Get(status) is { Length: > 0 } s ? "&status=" + Uri.EscapeDataString(s) : "");
-            var jobs = await JobResolver.ListAsync(context.Api, id, filters, Math.Max(1, context.Get(limit)), ct);
+            var jobs = await JobResolver.ListAsync(context.Api, id, filters, Math.Max(1, context.Get(limit)), context.Env.PageSize, ct);
             if (context.Out.Json)
             {
                 context.Out.Document(new JsonObject { ["items"] = new JsonArray([.. jobs]) });
@@ -63,7 +63,7 @@ internal static class JobCommands
         actions.Set(command, async (context, ct) =>
         {
             var id = await ConnectionResolver.IdAsync(context.Api, context.Get(connection)!, ct);
-            var detail = await JobResolver.GetAsync(context.Api, id, context.Get(job)!, ct);
+            var detail = await JobResolver.GetAsync(context.Api, id, context.Get(job)!, context.Env.PageSize, ct);
             if (context.Out.Json)
             {
                 context.Out.Document(detail);

@@ -9,7 +9,7 @@ internal static class JobResolver
 {
     private const int MaxScanned = 2000;
 
-    public static async Task<JsonNode> GetAsync(ApiClient api, Guid connection, string idOrTitle, CancellationToken cancellationToken)
+    public static async Task<JsonNode> GetAsync(ApiClient api, Guid connection, string idOrTitle, int pageSize, CancellationToken cancellationToken)
     {
         try
         {
@@ -17,7 +17,7 @@ internal static class JobResolver
         }
         catch (CliException e) when (e.ExitCode == ExitCodes.NotFound)
         {
-            var jobs = await ListAsync(api, connection, "", MaxScanned, cancellationToken);
+            var jobs = await ListAsync(api, connection, "", MaxScanned, pageSize, cancellationToken);
             var matches = jobs.Where(j => Same(j.S("title"), idOrTitle) || Same(j.S("refNumber"), idOrTitle)).ToList();
             return matches.Count switch
             {
@@ -31,13 +31,13 @@ internal static class JobResolver
     }
 
     /// <summary>Up to <paramref name="limit"/> jobs, following the API's cursor.</summary>
-    public static async Task<List<JsonNode>> ListAsync(ApiClient api, Guid connection, string filters, int limit, CancellationToken cancellationToken)
+    public static async Task<List<JsonNode>> ListAsync(ApiClient api, Guid connection, string filters, int limit, int pageSize, CancellationToken cancellationToken)
     {
         var jobs = new List<JsonNode>();
         string? cursor = null;
         do
         {
-            var size = Math.Min(200, limit - jobs.Count);
+            var size = Math.Min(pageSize, limit - jobs.Count);
             var page = await api.GetAsync($"api/v1/connections/{connection}/jobs?limit={size}{filters}{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}", cancellationToken);
             jobs.AddRange(page.Items("items").Select(j => j.DeepClone()));
             cursor = page.S("nextCursor");

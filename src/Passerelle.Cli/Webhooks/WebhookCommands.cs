@@ -132,7 +132,7 @@ internal static class WebhookCommands
             do
             {
                 var page = await context.Api.GetAsync(
-                    $"api/v1/webhook-subscriptions/{context.Get(id)}/deliveries?limit={Math.Min(200, max - all.Count)}{filter}{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}", ct);
+                    $"api/v1/webhook-subscriptions/{context.Get(id)}/deliveries?limit={Math.Min(context.Env.PageSize, max - all.Count)}{filter}{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}", ct);
                 all.AddRange(page.Items("items").Select(d => d.DeepClone()));
                 cursor = page.S("nextCursor");
             }
