@@ -39,8 +39,11 @@ public sealed class JobAndApplicationCommandTests(CliServer server)
 
         var run = (await server.RunAsync("jobs", "sync", name, "--json")).ShouldSucceed();
 
-        run.Json["kind"]!.GetValue<string>().ShouldBe("Incremental");
-        run.Json["id"]!.GetValue<string>().ShouldNotBeNullOrEmpty();
+        // The queued run, or the one already waiting (the connection's first sync may be, and is then returned).
+        run.Json["state"]!.GetValue<string>().ShouldBe("Queued");
+        run.Json["kind"]!.GetValue<string>().ShouldBeOneOf("Incremental", "Full");
+        var followed = (await server.RunAsync("jobs", "sync", name)).ShouldSucceed();
+        followed.Out.ShouldContain("/sync-runs/");
     }
 
     [Fact]
