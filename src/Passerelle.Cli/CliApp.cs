@@ -98,6 +98,8 @@ public static class CliApp
 /// <summary>Gives commands their action: a <see cref="CliContext"/>, and one place where problems become stderr lines and an exit code.</summary>
 internal sealed class CliActions(CliEnvironment env, GlobalOptions globals)
 {
+    public const string DebugVariable = "PASSERELLE_DEBUG";
+
     public CliEnvironment Env => env;
 
     public void Set(Command command, Func<CliContext, CancellationToken, Task<int>> action) =>
@@ -128,6 +130,15 @@ internal sealed class CliActions(CliEnvironment env, GlobalOptions globals)
             {
                 await env.Error.WriteLineAsync("Interrupted.");
                 return 130;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A bug, here or in what a local command runs: one line, the stack only when asked for.
+                await env.Error.WriteLineAsync($"Error: {e.GetType().Name}: {e.Message}");
+                await env.Error.WriteLineAsync(string.IsNullOrEmpty(env.GetVariable(DebugVariable))
+                    ? $"This is unexpected: set {DebugVariable}=1 for the details, and report it."
+                    : e.ToString());
+                return ExitCodes.Failed;
             }
         });
 }

@@ -101,4 +101,19 @@ public sealed class OperationsCommandTests
         calls[0].ShouldBe(["--urls", "http://127.0.0.1:5080"]);
         calls[1].ShouldBe(["--urls", "http://127.0.0.1:6000", "--seed", "none", "--Sandbox:LatencyMs=5"]);
     }
+
+    [Fact]
+    public async Task An_unexpected_exception_is_one_line_and_exit_1_with_the_stack_only_on_request()
+    {
+        var runner = new CliRunner(null) { Doctor = (_, _) => throw new InvalidOperationException("The key ring is gone.") };
+
+        var run = await runner.RunAsync(["doctor"]);
+        run.ExitCode.ShouldBe(ExitCodes.Failed);
+        run.Error.ShouldContain("Error: InvalidOperationException: The key ring is gone.");
+        run.Error.ShouldContain("PASSERELLE_DEBUG=1");
+        run.Error.ShouldNotContain("   at ");
+
+        runner.Variables["PASSERELLE_DEBUG"] = "1";
+        (await runner.RunAsync(["doctor"])).Error.ShouldContain("   at ");
+    }
 }
