@@ -10,6 +10,9 @@ internal sealed class CliException(int exitCode, string message, string? remedy 
 
     public string? Remedy { get; } = remedy;
 
+    /// <summary>The HTTP status of the API's refusal, when it was one.</summary>
+    public int? HttpStatus { get; init; }
+
     /// <summary>Further lines, e.g. the fields a validation problem lists.</summary>
     public IReadOnlyList<string> Details { get; } = details ?? [];
 }

@@ -204,4 +204,18 @@ public sealed class JobAndApplicationCommandTests(CliServer server)
         marked.Out.ShouldContain("Delivered");
         (await server.RunAsync("applications", "show", id, "--json")).Json["srCandidateId"]!.GetValue<string>().ShouldBe(candidate);
     }
+
+    [Fact]
+    public async Task A_platform_key_works_with_connection_ids_and_is_told_to_use_them_instead_of_names()
+    {
+        var (connectionId, name, job, _) = await Onboarding.SyncedAsync(server, "Poissonnier (H/F)");
+        var key = (await server.RunAsync("keys", "create", "--name", Onboarding.Name("platform"), "--role", "platform", "--json")).ShouldSucceed().Json["key"]!.GetValue<string>();
+        var platform = server.Cli(key);
+
+        (await platform.RunAsync(["jobs", "list", connectionId])).ShouldSucceed().Out.ShouldContain(job);
+
+        var byName = await platform.RunAsync(["jobs", "list", name]);
+        byName.ExitCode.ShouldBe(ExitCodes.Auth);
+        byName.Error.ShouldContain("Give the connection's id instead");
+    }
 }

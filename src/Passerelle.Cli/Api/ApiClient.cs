@@ -115,7 +115,7 @@ internal sealed class ApiClient(HttpClient http, ServerTarget target)
             ExitCodes.Auth => "This API key's role or connections do not allow it: use an admin key, or one allowed on this connection.",
             _ => null,
         };
-        return new CliException(exit, errorCode is null ? $"{detail} ({code})" : $"{detail} ({code} {errorCode})", remedy, lines);
+        return new CliException(exit, errorCode is null ? $"{detail} ({code})" : $"{detail} ({code} {errorCode})", remedy, lines) { HttpStatus = code };
     }
 
     private static string? Str(JsonObject? node, string name) => node?[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;

@@ -26,7 +26,17 @@ internal static class ConnectionResolver
 
     private static async Task<JsonNode> FindAsync(ApiClient api, string name, CancellationToken cancellationToken)
     {
-        var all = (await api.GetAsync("api/v1/connections", cancellationToken)).Items().ToList();
+        List<JsonNode> all;
+        try
+        {
+            all = (await api.GetAsync("api/v1/connections", cancellationToken)).Items().ToList();
+        }
+        catch (CliException e) when (e.HttpStatus == 403)
+        {
+            throw new CliException(ExitCodes.Auth, $"This API key may not list connections, so '{name}' cannot be looked up by name.",
+                "Give the connection's id instead (a platform key is given its connections' ids), or use an admin key.");
+        }
+
         var matches = all.Where(c => string.Equals(c.S("displayName")?.Trim(), name.Trim(), StringComparison.OrdinalIgnoreCase)).ToList();
         return matches.Count switch
         {
