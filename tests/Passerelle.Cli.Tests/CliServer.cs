@@ -108,7 +108,7 @@ public sealed class CliRunner(CliServer? server)
         ? []
         : new() { ["PASSERELLE_SERVER"] = server.Server.BaseAddress.AbsoluteUri, ["PASSERELLE_API_KEY"] = server.AdminKey };
 
-    public string CurrentDirectory { get; init; } = Directory.CreateTempSubdirectory("passerelle-cli-cwd-").FullName;
+    public string CurrentDirectory { get; init; } = TestDirectories.New("cwd");
 
     public Func<string[], CancellationToken, Task<int>>? Sandbox { get; init; }
 

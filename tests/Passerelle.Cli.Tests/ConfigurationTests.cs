@@ -7,7 +7,7 @@ public sealed class ConfigurationTests(CliServer server)
 {
     private CliRunner Bare(string? directory = null) => new(server)
     {
-        CurrentDirectory = directory ?? Directory.CreateTempSubdirectory("passerelle-cli-cwd-").FullName,
+        CurrentDirectory = directory ?? TestDirectories.New("cwd"),
     };
 
     [Fact]
@@ -28,7 +28,7 @@ public sealed class ConfigurationTests(CliServer server)
     [Fact]
     public async Task Next_to_a_running_demo_its_facts_file_gives_the_server_and_the_key()
     {
-        var directory = Directory.CreateTempSubdirectory("passerelle-cli-demo-").FullName;
+        var directory = TestDirectories.New("demo");
         Directory.CreateDirectory(Path.Combine(directory, "data"));
         await File.WriteAllTextAsync(Path.Combine(directory, "data", "demo.json"),
             new JsonObject { ["consoleUrl"] = server.Server.BaseAddress.AbsoluteUri.TrimEnd('/'), ["adminApiKey"] = server.AdminKey }.ToJsonString());
@@ -41,7 +41,7 @@ public sealed class ConfigurationTests(CliServer server)
     [Fact]
     public async Task A_named_profile_is_used_and_the_environment_wins_over_it()
     {
-        var directory = Directory.CreateTempSubdirectory("passerelle-cli-profiles-").FullName;
+        var directory = TestDirectories.New("profiles");
         var path = Path.Combine(directory, "profiles.json");
         await File.WriteAllTextAsync(path, new JsonObject
         {
@@ -78,7 +78,7 @@ public sealed class ConfigurationTests(CliServer server)
             return; // Unix file modes only.
         }
 
-        var path = Path.Combine(Directory.CreateTempSubdirectory("passerelle-cli-profiles-").FullName, "profiles.json");
+        var path = Path.Combine(TestDirectories.New("profiles"), "profiles.json");
         await File.WriteAllTextAsync(path, new JsonObject { ["default"] = new JsonObject { ["server"] = server.Server.BaseAddress.AbsoluteUri, ["apiKey"] = server.AdminKey } }.ToJsonString());
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         var runner = Bare();

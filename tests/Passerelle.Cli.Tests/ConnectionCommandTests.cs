@@ -30,7 +30,7 @@ public sealed class ConnectionCommandTests(CliServer server)
         // The customer regenerates the secret in SR: the old one stops working, the new one comes from a file.
         var regenerated = await Testing.SandboxFactory.ReadAsync(await tenant.Http().PostAsync($"/_sandbox/credentials/{tenant.ClientId}/regenerate-secret", null));
         var newSecret = regenerated["clientSecret"]!.GetValue<string>();
-        var file = Path.Combine(Directory.CreateTempSubdirectory("passerelle-cli-secret-").FullName, "secret");
+        var file = Path.Combine(TestDirectories.New("secret"), "secret");
         await File.WriteAllTextAsync(file, newSecret + "\n");
         var rotated = (await server.RunAsync("connections", "rotate-secret", name, "--client-secret-file", file)).ShouldSucceed();
         rotated.Out.ShouldContain("The new secret works");

@@ -61,7 +61,7 @@ public sealed class JobAndApplicationCommandTests(CliServer server)
     public async Task An_applicant_applied_with_a_pdf_is_delivered_and_listed_shown_and_watched()
     {
         var (connectionId, name, job, tenant) = await Onboarding.SyncedAsync(server, "Conseiller de vente (H/F)");
-        var cv = Path.Combine(Directory.CreateTempSubdirectory("passerelle-cli-cv-").FullName, "cv.pdf");
+        var cv = Path.Combine(TestDirectories.New("cv"), "cv.pdf");
         await File.WriteAllBytesAsync(cv, PdfFiles.Random(41, 4096, "cli-apply"));
 
         var applied = (await server.RunAsync("apply", name, job, "--cv", cv, "--first-name", "Chloé", "--last-name", "Bernard", "--email", "chloe@example.fr",
@@ -93,7 +93,7 @@ public sealed class JobAndApplicationCommandTests(CliServer server)
     public async Task Watching_a_connection_prints_a_new_application_s_changes_until_stopped()
     {
         var (connectionId, name, job, tenant) = await Onboarding.SyncedAsync(server, "Hôte de caisse (H/F)");
-        var cv = Path.Combine(Directory.CreateTempSubdirectory("passerelle-cli-cv-").FullName, "cv.pdf");
+        var cv = Path.Combine(TestDirectories.New("cv"), "cv.pdf");
         await File.WriteAllBytesAsync(cv, PdfFiles.Random(42, 4096, "cli-watch"));
 
         // SR takes 2 s to create the candidate: the application is still moving when the watch starts, however late.
@@ -127,7 +127,7 @@ public sealed class JobAndApplicationCommandTests(CliServer server)
     public async Task Erase_needs_yes_when_nobody_can_confirm_and_retry_refuses_a_delivered_application()
     {
         var (_, name, job, _) = await Onboarding.SyncedAsync(server, "Employé libre-service (H/F)");
-        var cv = Path.Combine(Directory.CreateTempSubdirectory("passerelle-cli-cv-").FullName, "cv.pdf");
+        var cv = Path.Combine(TestDirectories.New("cv"), "cv.pdf");
         await File.WriteAllBytesAsync(cv, PdfFiles.Random(43, 4096, "cli-erase"));
         var id = (await server.RunAsync("--json", "apply", name, job, "--cv", cv, "--first-name", "A", "--last-name", "B", "--email", "a@example.org",
             "--consent-text", "Oui")).ShouldSucceed().Json["id"]!.GetValue<string>();
@@ -184,7 +184,7 @@ public sealed class JobAndApplicationCommandTests(CliServer server)
     {
         var (_, name, job, tenant) = await Onboarding.SyncedAsync(server, "Vendeur en boulangerie (H/F)");
         await tenant.SetFaultsAsync(new { script = new[] { "commit-then-drop" }, methods = new[] { "POST" }, pathPattern = "/candidates$" });
-        var cv = Path.Combine(Directory.CreateTempSubdirectory("passerelle-cli-cv-").FullName, "cv.pdf");
+        var cv = Path.Combine(TestDirectories.New("cv"), "cv.pdf");
         await File.WriteAllBytesAsync(cv, PdfFiles.Random(44, 4096, "cli-review"));
         var id = (await server.RunAsync("--json", "apply", name, job, "--cv", cv, "--first-name", "A", "--last-name", "B", "--email", "lost@example.org",
             "--consent-text", "Oui")).ShouldSucceed().Json["id"]!.GetValue<string>();

@@ -9,7 +9,7 @@ public sealed class OperationsCommandTests
     public async Task Doctor_builds_its_target_from_the_options_prints_the_checks_and_exits_1_on_a_failure()
     {
         OperationsTarget? seen = null;
-        var root = Directory.CreateTempSubdirectory("passerelle-cli-root-").FullName;
+        var root = TestDirectories.New("root");
         var runner = new CliRunner(null)
         {
             Doctor = (target, _) =>
