@@ -1,0 +1,3 @@
+using Passerelle.Cli;
+
+return await CliApp.RunAsync(args, CliEnvironment.FromProcess());
