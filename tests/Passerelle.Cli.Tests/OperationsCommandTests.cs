@@ -36,6 +36,36 @@ public sealed class OperationsCommandTests
     }
 
     [Fact]
+    public async Task The_real_doctor_names_each_problem_of_a_broken_configuration_with_its_fix_and_migrate_then_doctor_pass_once_it_is_fixed()
+    {
+        var root = TestDirectories.New("installation");
+        await File.WriteAllTextAsync(Path.Combine(root, "appsettings.json"), """
+            { "Demo": { "Enabled": true }, "Cluster": { "Mode": "Redis" }, "Sync": { "Interval": "00:00:00" } }
+            """);
+        var runner = new CliRunner(null);
+
+        var broken = await runner.RunAsync(["doctor", "--content-root", root]);
+
+        broken.ExitCode.ShouldBe(ExitCodes.Failed, broken.ToString());
+        broken.Out.ShouldContain("Demo:Enabled is true in the Production environment");
+        broken.Out.ShouldContain("Cluster:Redis is empty");
+        broken.Out.ShouldContain("Sync:Interval");
+        broken.Out.ShouldContain("Change that setting");
+        (await runner.RunAsync(["migrate", "--content-root", root])).ShouldSatisfyAllConditions(
+            r => r.ExitCode.ShouldBe(ExitCodes.Failed),
+            r => r.Error.ShouldContain("nothing was migrated"));
+
+        // The same installation, fixed from the command line: migrate, then a clean bill of health.
+        string[] fixes = ["--set", "Demo:Enabled=false", "--set", "Cluster:Mode=Localhost", "--set", "Sync:Interval=00:05:00"];
+        var migrated = await runner.RunAsync(["migrate", "--content-root", root, .. fixes]);
+        migrated.ExitCode.ShouldBe(ExitCodes.Ok, migrated.ToString());
+        migrated.Out.ShouldContain("Applied");
+        var healthy = await runner.RunAsync(["doctor", "--content-root", root, "--json", .. fixes]);
+        healthy.ExitCode.ShouldBe(ExitCodes.Ok, healthy.ToString());
+        healthy.Json.AsArray().ShouldAllBe(c => c!["status"]!.GetValue<string>() == "Ok");
+    }
+
+    [Fact]
     public async Task Doctor_defaults_to_the_current_directory_and_ASPNETCORE_ENVIRONMENT_then_Production()
     {
         var targets = new List<OperationsTarget>();
