@@ -93,6 +93,7 @@ public static class ServerExtensions
     /// <summary>Migrates (unless <c>Database:MigrateOnStartup=false</c>), creates the first admin key, and maps every endpoint.</summary>
     public static async Task<WebApplication> UsePasserelleServerAsync(this WebApplication app)
     {
+        app.Services.GetRequiredService<KeyRingLocation>().EnsureOwnerOnly();
         if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
         {
             await app.Services.MigrateAsync();

@@ -49,6 +49,7 @@ public static class SecretProtectionExtensions
         var keyRing = configuration[$"{section}:KeyRingDirectory"]
                       ?? Path.Combine(configuration[$"{section}:DataDirectory"] ?? new PasserelleOptions().DataDirectory, "keys");
         var directory = new DirectoryInfo(Path.GetFullPath(keyRing));
+        services.AddSingleton(new KeyRingLocation(directory));
         var dataProtection = services.AddDataProtection().SetApplicationName("Passerelle").PersistKeysToFileSystem(directory);
         if (configuration[$"{section}:KeyRingCertificatePath"] is { Length: > 0 } certificatePath)
         {
@@ -64,5 +65,23 @@ public static class SecretProtectionExtensions
 
         services.AddSingleton(sp => new SecretProtector(sp.GetRequiredService<IDataProtectionProvider>(), $"key ring at {directory.FullName}"));
         return services;
+    }
+}
+
+/// <summary>Where the key ring lives (<c>Passerelle:KeyRingDirectory</c> or <c>{DataDirectory}/keys</c>).</summary>
+public sealed record KeyRingLocation(DirectoryInfo Directory)
+{
+    /// <summary>
+    /// Creates the directory readable by this account only (0700), before Data Protection would create it with the
+    /// default mode: its keys decrypt every stored secret and file. The server calls it at start; registering the
+    /// services does not, so that <c>passerelle doctor</c> creates nothing.
+    /// </summary>
+    public void EnsureOwnerOnly()
+    {
+        Directory.Refresh();
+        if (!Directory.Exists && !OperatingSystem.IsWindows())
+        {
+            System.IO.Directory.CreateDirectory(Directory.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
     }
 }

@@ -23,9 +23,12 @@ public static class Doctor
         await using (installation)
         {
             checks.AddRange(ConfigurationChecks(target, installation));
-            if (installation.App is not { } app)
+            if (installation.App is not { } app || installation.Problems.Count > 0)
             {
-                checks.Add(new DoctorCheck("database", CheckStatus.Failed, "Not checked: the configuration above does not let the server build.", "Fix the configuration first."));
+                // Settings the server would refuse make its services refuse too: the rest waits for a valid configuration.
+                checks.Add(new DoctorCheck("database", CheckStatus.Failed, "Not checked: the configuration above must be fixed first (the key ring and connections neither).",
+                    "Fix the configuration, then run doctor again."));
+                checks.Add(await ClusterCheckAsync(installation, cancellationToken));
                 return checks;
             }
 

@@ -47,6 +47,11 @@ public sealed class DemoModeTests
         facts.AdminUser.ShouldBe("admin");
         facts.AdminPassword.ShouldNotBeNullOrEmpty();
         facts.AdminPassword.ShouldBe((await File.ReadAllTextAsync(Path.Combine(server.DataDirectory, "bootstrap-admin-password.txt"))).Trim());
+        if (!OperatingSystem.IsWindows())
+        {
+            File.GetUnixFileMode(Path.Combine(server.DataDirectory, "keys")).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
+                "the key ring is the server account's alone");
+        }
 
         await EveryUrlAnswersAsync(server, facts);
         var printed = server.Log();

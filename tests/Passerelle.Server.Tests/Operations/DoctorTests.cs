@@ -90,6 +90,16 @@ public sealed class DoctorTests : IDisposable
     }
 
     [Fact]
+    public async Task PostgreSQL_without_a_connection_string_is_a_configuration_problem_not_a_crash()
+    {
+        var checks = await Doctor.RunAsync(Target(new() { ["Database:Provider"] = "Postgres" }), CancellationToken.None);
+
+        checks.ShouldContain(c => c.Name == "configuration" && c.Status == CheckStatus.Failed && c.Detail.Contains("ConnectionStrings:Passerelle is empty"), Describe(checks));
+        checks.Single(c => c.Name == "database").Detail.ShouldStartWith("Not checked");
+        checks.ShouldContain(c => c.Name == "cluster");
+    }
+
+    [Fact]
     public async Task Settings_given_on_the_command_line_override_the_files()
     {
         Settings("""{ "Connections": { "ProbeInterval": "00:00:01" } }""");
