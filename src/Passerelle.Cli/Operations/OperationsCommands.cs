@@ -35,7 +35,8 @@ internal static class OperationsCommands
                 return ExitCodes.Ok;
             }
 
-            context.Out.Line($"{report.Provider} database {report.Database}: {report.AlreadyApplied} migration(s) already applied.");
+            // Database reads "the SQLite database /srv/…/passerelle.db": a sentence's start once capitalised.
+            context.Out.Line($"{char.ToUpperInvariant(report.Database[0])}{report.Database[1..]}: {report.AlreadyApplied} migration(s) already applied.");
             context.Out.Line(report.Applied.Count == 0 ? "Nothing to apply: the schema is current." : $"Applied {report.Applied.Count}:");
             foreach (var migration in report.Applied)
             {
