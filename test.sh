@@ -34,6 +34,7 @@ redis_pid=""
 cleanup() {
   if [ -n "$pg_started" ]; then as_pg "$(pg_bin)/pg_ctl" -D "$work/pg" -m immediate -w stop >/dev/null 2>&1; fi
   if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; fi
+  if [ -f "$work/redis.pid" ]; then kill "$(cat "$work/redis.pid")" 2>/dev/null; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -54,12 +55,23 @@ as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 if [ -n "$(pg_bin)" ] && { [ "$(id -u)" != 0 ] || id postgres >/dev/null 2>&1; }; then
   pg_port=$(free_port)
   mkdir -p "$work/pg" && { [ "$(id -u)" != 0 ] || chown postgres "$work/pg"; }
+  pg_opts="-p $pg_port -c listen_addresses=127.0.0.1 -k $work/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
   if as_pg "$(pg_bin)/initdb" -D "$work/pg" -U postgres -A trust --no-sync -E UTF8 >"$work/initdb.log" 2>&1 \
-     && as_pg "$(pg_bin)/pg_ctl" -D "$work/pg" -w -t 60 -l "$work/pg/server.log" \
-          -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $work/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-          start >/dev/null 2>&1; then
+     && as_pg "$(pg_bin)/pg_ctl" -D "$work/pg" -w -t 60 -l "$work/pg/server.log" -o "$pg_opts" start >/dev/null 2>&1; then
     pg_started=1
     export PASSERELLE_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
+    # The chaos harness stops and starts this PostgreSQL under load (`pg-control stop|start`).
+    cat >"$work/pg-control" <<EOF
+#!/usr/bin/env bash
+run() { if [ "\$(id -u)" = 0 ]; then runuser -u postgres -- "\$@"; else "\$@"; fi; }
+case "\$1" in
+  stop) run "$(pg_bin)/pg_ctl" -D "$work/pg" -m fast -w stop >/dev/null ;;
+  start) run "$(pg_bin)/pg_ctl" -D "$work/pg" -w -t 60 -l "$work/pg/server.log" -o "$pg_opts" start >/dev/null ;;
+  *) echo "usage: \$0 stop|start" >&2; exit 2 ;;
+esac
+EOF
+    chmod +x "$work/pg-control"
+    export PASSERELLE_TEST_POSTGRES_CONTROL="$work/pg-control"
     log "PostgreSQL on 127.0.0.1:$pg_port"
   else
     log "PostgreSQL did not start (see $work/initdb.log); tests that need it will skip"
@@ -75,6 +87,17 @@ if command -v redis-server >/dev/null 2>&1; then
     sleep 0.1
   done
   export PASSERELLE_TEST_REDIS="127.0.0.1:$redis_port"
+  # The chaos harness restarts this Redis under load (`redis-control stop|start`); a restarted one is daemonised.
+  cat >"$work/redis-control" <<EOF
+#!/usr/bin/env bash
+case "\$1" in
+  stop) redis-cli -p $redis_port shutdown nosave >/dev/null 2>&1 || kill "\$(cat "$work/redis.pid" 2>/dev/null || echo $redis_pid)" ;;
+  start) redis-server --port $redis_port --bind 127.0.0.1 --save '' --appendonly no --dir "$work" --daemonize yes --pidfile "$work/redis.pid" >/dev/null ;;
+  *) echo "usage: \$0 stop|start" >&2; exit 2 ;;
+esac
+EOF
+  chmod +x "$work/redis-control"
+  export PASSERELLE_TEST_REDIS_CONTROL="$work/redis-control"
   log "Redis on 127.0.0.1:$redis_port"
 fi
 

@@ -45,6 +45,28 @@ public sealed class PersistenceTests
         }
     }
 
+    [SkippableFact]
+    public async Task A_session_idle_inside_a_transaction_is_ended_by_PostgreSQL_so_a_frozen_node_cannot_hold_its_locks()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        await using var db = database.NewContext();
+        await db.Database.OpenConnectionAsync();
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = "SHOW idle_in_transaction_session_timeout";
+        (await command.ExecuteScalarAsync()).ShouldBe("20s");
+    }
+
+    [Fact]
+    public void The_idle_transaction_fence_is_added_to_a_PostgreSQL_connection_string_and_an_operator_s_own_setting_kept()
+    {
+        var fenced = new Npgsql.NpgsqlConnectionStringBuilder(PersistenceExtensions.Fenced("Host=db;Database=passerelle;Options=-c search_path=app"));
+        fenced.Options.ShouldBe("-c search_path=app -c idle_in_transaction_session_timeout=20000");
+        fenced.Host.ShouldBe("db");
+
+        var own = "Host=db;Options=-c idle_in_transaction_session_timeout=60000";
+        new Npgsql.NpgsqlConnectionStringBuilder(PersistenceExtensions.Fenced(own)).Options.ShouldBe("-c idle_in_transaction_session_timeout=60000");
+    }
+
     [SkippableTheory]
     [MemberData(nameof(Providers))]
     public async Task Display_names_are_unique(DatabaseProvider provider)

@@ -54,7 +54,34 @@ public static class PersistenceExtensions
         options.UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly(typeof(PasserelleDbContext).Assembly.FullName));
 
     internal static DbContextOptionsBuilder UsePostgres(this DbContextOptionsBuilder options, string connectionString) =>
-        options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly(typeof(PasserelleDbContext).Assembly.FullName));
+        options.UseNpgsql(Fenced(connectionString), npgsql => npgsql.MigrationsAssembly(typeof(PasserelleDbContext).Assembly.FullName));
+
+    /// <summary>How long PostgreSQL lets a session sit idle inside an open transaction before ending it.</summary>
+    internal static readonly TimeSpan IdleInTransactionTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// A node frozen mid-transaction (a VM pause, SIGSTOP, a stalled GC) keeps its row locks for as long as its
+    /// session lives, and every other node's write on those rows waits behind it (the chaos harness's zombie saw
+    /// intake stall for the whole freeze). Passerelle's transactions never wait on anything but the database, so
+    /// PostgreSQL may end such a session after <see cref="IdleInTransactionTimeout"/>: the locks go, the zombie's
+    /// commit fails when it wakes. An <c>Options</c> setting of the operator's own for it is kept.
+    /// </summary>
+    internal static string Fenced(string connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return connectionString;
+        }
+
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.Options?.Contains("idle_in_transaction_session_timeout", StringComparison.Ordinal) != true)
+        {
+            var timeout = $"-c idle_in_transaction_session_timeout={(int)IdleInTransactionTimeout.TotalMilliseconds}";
+            builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? timeout : $"{builder.Options} {timeout}";
+        }
+
+        return builder.ConnectionString;
+    }
 }
 
 /// <summary>Lets <c>dotnet ef migrations add … --context SqlitePasserelleDbContext</c> build the context without a host.</summary>

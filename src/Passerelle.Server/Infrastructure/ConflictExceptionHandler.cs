@@ -18,6 +18,17 @@ internal sealed partial class ConflictExceptionHandler(ILogger<ConflictException
             return false;
         }
 
+        if (DatabaseUnavailable(exception))
+        {
+            // Nothing was written: the caller must send it again (same Idempotency-Key), not give up as on a 409 or a 500.
+            Log.DatabaseUnavailable(logger, exception.GetType().Name, httpContext.Request.Path);
+            httpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
+            await Problems.Of(StatusCodes.Status503ServiceUnavailable, "database.unavailable",
+                "Passerelle's database does not answer at the moment, so nothing was recorded: send the same request again in a few seconds (with the same Idempotency-Key).")
+                .ExecuteAsync(httpContext);
+            return true;
+        }
+
         var problem = exception switch
         {
             DbUpdateConcurrencyException => Problems.Of(StatusCodes.Status409Conflict, "conflict.concurrent_change",
@@ -38,8 +49,31 @@ internal sealed partial class ConflictExceptionHandler(ILogger<ConflictException
         return true;
     }
 
+    private const string RetryAfterSeconds = "5";
+
+    /// <summary>
+    /// The database is down or unreachable (a transient provider error, a socket or a timeout anywhere in the chain),
+    /// as opposed to a write it refused: EF wraps the first in the same DbUpdateException as the second.
+    /// </summary>
+    internal static bool DatabaseUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is System.Data.Common.DbException { IsTransient: true } or System.Net.Sockets.SocketException or TimeoutException
+                || (e is Npgsql.NpgsqlException && e.InnerException is System.IO.IOException or System.Net.Sockets.SocketException or TimeoutException))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(2, LogLevel.Warning, "{ExceptionType} on {Path}: the database is unavailable; answered 503")]
+        public static partial void DatabaseUnavailable(ILogger logger, string exceptionType, string path);
+
         [LoggerMessage(1, LogLevel.Warning, "{ExceptionType} on {Path} answered with a problem")]
         public static partial void Handled(ILogger logger, string exceptionType, string path);
     }
