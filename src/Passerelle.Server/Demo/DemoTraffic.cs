@@ -83,6 +83,8 @@ internal sealed partial class DemoTraffic(
         var run = Guid.NewGuid().ToString("N")[..8];
         var n = 0;
         (string JobId, string? ApplicationId, long Since)? filled = null;
+        (string? ApplicationId, long Since)? scripted = null;
+        var owed = new Queue<DemoTrafficKind>();
         do
         {
             // The job filled for a failure reopens once its application has failed (or after two minutes, whatever
@@ -99,6 +101,32 @@ internal sealed partial class DemoTraffic(
             {
                 // The previous failure's job is still filled: this one goes through clean.
                 kind = DemoTrafficKind.Clean;
+            }
+
+            // SR's scripted answers go to whichever candidate creation comes next: while the last scripted
+            // application is still on its way (a retry waits out its backoff), a new script would be taken by it
+            // instead (the retry would end in review), so this one goes through clean.
+            // It is owed, and given at the first free turn: each round still shows each fault.
+            if (kind is DemoTrafficKind.Retry or DemoTrafficKind.Review or DemoTrafficKind.Clean && (kind != DemoTrafficKind.Clean || owed.Count > 0))
+            {
+                var blocked = scripted is { } last && time.GetElapsedTime(last.Since) < TimeSpan.FromMinutes(3) && !await IsSettledAsync(passerelle, last.ApplicationId, cancellationToken);
+                if (blocked && kind != DemoTrafficKind.Clean)
+                {
+                    if (!owed.Contains(kind))
+                    {
+                        owed.Enqueue(kind); // at most one of each: a stuck delivery cannot pile them up
+                    }
+
+                    kind = DemoTrafficKind.Clean;
+                }
+                else if (!blocked)
+                {
+                    scripted = null;
+                    if (kind == DemoTrafficKind.Clean)
+                    {
+                        kind = owed.Dequeue();
+                    }
+                }
             }
 
             var job = jobs[random.Next(jobs.Count)];
@@ -120,6 +148,10 @@ internal sealed partial class DemoTraffic(
             if (kind == DemoTrafficKind.Failure)
             {
                 filled = (job.Id, applicationId, time.GetTimestamp());
+            }
+            else if (kind is DemoTrafficKind.Retry or DemoTrafficKind.Review)
+            {
+                scripted = (applicationId, time.GetTimestamp());
             }
 
             Log.Submitted(logger, n, kind, status, applicationId);
