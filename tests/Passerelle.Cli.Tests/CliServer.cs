@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using Passerelle.Server;
 using Passerelle.SmartRecruiters;
 using Passerelle.Testing;
@@ -48,22 +47,7 @@ public sealed class CliServer : WebApplicationFactory<PasserelleServer>
     }
 
     /// <summary>Checks the settings before starting, as ServerFactory does (a silo stopped before it started throws on dispose).</summary>
-    protected override IHost CreateHost(IHostBuilder builder)
-    {
-        var host = builder.Build();
-        try
-        {
-            host.Services.GetService<IStartupValidator>()?.Validate();
-        }
-        catch
-        {
-            host.Dispose();
-            throw;
-        }
-
-        host.Start();
-        return host;
-    }
+    protected override IHost CreateHost(IHostBuilder builder) => ValidatedHost.Start(builder);
 
     /// <summary>A tenant of the sandbox's with one open job: its SR job id.</summary>
     public async Task<(Tenant Tenant, string JobId)> TenantAsync(string jobTitle, params string[] scopes)

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using Passerelle.Core.ApiClients;
 using Passerelle.Core.Persistence;
 using Passerelle.SmartRecruiters;
@@ -91,22 +90,7 @@ public class ServerFactory : WebApplicationFactory<PasserelleServer>
     /// by the factory, which then stops every hosted service on dispose, and Orleans' silo throws when stopped
     /// before it started, hiding the test's own outcome.
     /// </summary>
-    protected override IHost CreateHost(IHostBuilder builder)
-    {
-        var host = builder.Build();
-        try
-        {
-            host.Services.GetService<IStartupValidator>()?.Validate();
-        }
-        catch
-        {
-            host.Dispose();
-            throw;
-        }
-
-        host.Start();
-        return host;
-    }
+    protected override IHost CreateHost(IHostBuilder builder) => ValidatedHost.Start(builder);
 
     public override async ValueTask DisposeAsync()
     {
