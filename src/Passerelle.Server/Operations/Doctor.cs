@@ -119,7 +119,8 @@ public static class Doctor
         new("database", CheckStatus.Failed, $"Cannot reach {where}: {reason}.",
             "Check ConnectionStrings:Passerelle (host, port, database, user) and that the database server runs and accepts this machine.");
 
-    private static string? SqliteFile(PasserelleDbContext db)
+    /// <summary>The SQLite file a context opens, made absolute; null for an in-memory or URI data source.</summary>
+    internal static string? SqliteFile(PasserelleDbContext db)
     {
         var source = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
         return string.IsNullOrEmpty(source) || source == ":memory:" || source.StartsWith("file:", StringComparison.OrdinalIgnoreCase) ? null : Path.GetFullPath(source);
@@ -314,7 +315,7 @@ public static class Migrator
         var where = OperationsHost.Describe(db);
         try
         {
-            if (db.Database.IsSqlite() && new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource is { Length: > 0 } file && Path.GetDirectoryName(Path.GetFullPath(file)) is { } directory)
+            if (db.Database.IsSqlite() && Doctor.SqliteFile(db) is { } file && Path.GetDirectoryName(file) is { } directory)
             {
                 Directory.CreateDirectory(directory);
             }
