@@ -90,9 +90,15 @@ public static class ServerExtensions
         return builder;
     }
 
-    /// <summary>Migrates (unless <c>Database:MigrateOnStartup=false</c>), creates the first admin key, and maps every endpoint.</summary>
+    /// <summary>
+    /// Checks every setting, then migrates (unless <c>Database:MigrateOnStartup=false</c>), creates the first admin key,
+    /// and maps every endpoint.
+    /// </summary>
     public static async Task<WebApplication> UsePasserelleServerAsync(this WebApplication app)
     {
+        // The settings first: a start that is going to be refused must not migrate a database or write a key ring
+        // on its way (the host's own start validates them again, too late for that).
+        app.Services.GetService<IStartupValidator>()?.Validate();
         app.Services.GetRequiredService<KeyRingLocation>().EnsureOwnerOnly();
         if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
         {
