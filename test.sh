@@ -111,8 +111,8 @@ out="$work/dotnet-test.log"
 export PASSERELLE_CHAOS_VERDICTS="$work/chaos-verdicts.txt"
 # One test assembly at a time (-m:1): several tests run against SR's real limits on the real clock, and the crash
 # test kills a server process; two cores shared by four assemblies at once make that timing noise, not signal.
-# A hung test is stopped after 5 minutes; the chaos harness's full sizes (PASSERELLE_CHAOS_SIZE=full) run longer.
-hang=5m; if [ "${PASSERELLE_CHAOS_SIZE:-}" = full ]; then hang=60m; fi
+# A hung test is stopped after 10 minutes (a reduced chaos scenario takes up to 5); the chaos harness's full sizes (PASSERELLE_CHAOS_SIZE=full) run longer.
+hang=10m; if [ "${PASSERELLE_CHAOS_SIZE:-}" = full ]; then hang=60m; fi
 dotnet test Passerelle.slnx --nologo -m:1 --blame-hang-timeout "$hang" "$@" 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 

@@ -100,6 +100,23 @@ internal sealed class Workload(ChaosCluster cluster, string key, int seed)
         return states;
     }
 
+    /// <summary>Each application of <paramref name="connection"/>: when it was accepted and, once delivered, when it was.</summary>
+    public async Task<List<(string Id, string State, DateTimeOffset AcceptedAt, DateTimeOffset? DeliveredAt)>> TimesAsync(ChaosConnection connection)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return [.. (await Intake.ListAsync(cluster.Client(key, attempt), connection.Id)).Select(i =>
+                    (i.Str("id"), i.Str("state"), i["acceptedAt"]!.GetValue<DateTimeOffset>(), i["deliveredAt"]?.GetValue<DateTimeOffset>()))];
+            }
+            catch (Exception e) when (attempt < 10 && e is HttpRequestException or TaskCanceledException or InvalidOperationException)
+            {
+                await Task.Delay(1000);
+            }
+        }
+    }
+
     /// <summary>Waits until every accepted application of <paramref name="subset"/> (default all) ended, or <paramref name="bound"/>; how long it took.</summary>
     public async Task<TimeSpan> SettleAsync(TimeSpan bound, IReadOnlyCollection<Submission>? subset = null)
     {
@@ -127,7 +144,7 @@ internal sealed class Workload(ChaosCluster cluster, string key, int seed)
         var failures = new List<string>();
         failures.AddRange(Submissions.Where(s => s.ApplicationId is null).Take(5).Select(s => $"#{s.Index} never accepted ({s.Outcomes.LastOrDefault()?.Status} {s.Outcomes.LastOrDefault()?.Problem})"));
         var accepted = Submissions.Where(s => s.ApplicationId is not null).ToList();
-        var states = await StatesAsync();
+        var states = await StatesAsync(accepted.Select(s => s.Connection).Distinct());
         var platform = cluster.Client(key);
         var details = new ConcurrentDictionary<string, JsonNode>();
         await Parallel.ForEachAsync(accepted, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (s, ct) =>
