@@ -52,6 +52,10 @@ public static class ServerExtensions
 
         services.AddPasserellePersistence(builder.Configuration);
         services.AddPasserelleSecrets(builder.Configuration);
+
+        // Every outgoing call is logged without its headers: the default logging leaks their values (see HttpCallLogger).
+        services.AddSingleton<Infrastructure.HttpCallLogger>();
+        services.ConfigureHttpClientDefaults(http => http.RemoveAllLoggers().AddLogger<Infrastructure.HttpCallLogger>());
         services.AddSmartRecruitersClient();
         services.AddScoped<ConnectionService>();
         builder.AddPasserelleCluster();

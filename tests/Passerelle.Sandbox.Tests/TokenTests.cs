@@ -128,6 +128,30 @@ public sealed class TokenTests(SandboxFactory sandbox) : IClassFixture<SandboxFa
     }
 
     [Fact]
+    public async Task A_credential_with_a_token_prefix_gets_unique_working_tokens_that_start_with_it()
+    {
+        var tenant = await sandbox.NewTenantAsync();
+        var http = tenant.Http();
+        var created = await (await http.PostAsJsonAsync("/_sandbox/credentials", new
+        {
+            company = tenant.Company, scopes = new[] { "jobs_read" }, systemRole = "Employee", tokenPrefix = "canary-token.42_",
+        })).ShouldBeJsonAsync(HttpStatusCode.Created);
+        var prefixed = tenant with { ClientId = created.Str("clientId"), ClientSecret = created.Str("clientSecret") };
+        created.Str("tokenPrefix").ShouldBe("canary-token.42_");
+
+        var (first, second) = (await prefixed.TokenAsync(), await prefixed.TokenAsync());
+
+        first.ShouldStartWith("canary-token.42_");
+        second.ShouldStartWith("canary-token.42_");
+        first.ShouldNotBe(second);
+        first.Length.ShouldBeGreaterThan("canary-token.42_".Length + 20);
+        (await (await prefixed.ApiAsync()).GetAsync("/jobs")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await tenant.TokenAsync()).ShouldNotStartWith("canary-token.42_");
+        (await http.PostAsJsonAsync("/_sandbox/credentials", new { company = tenant.Company, scopes = new[] { "jobs_read" }, systemRole = "Employee", tokenPrefix = "has space" }))
+            .StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task An_api_key_reaches_every_scope_including_candidates_read()
     {
         var tenant = await sandbox.NewTenantAsync();

@@ -64,7 +64,7 @@ internal static class TokenEndpoints
 
             var now = state.Time.GetUtcNow();
             SweepExpiredTokens(state, now);
-            var token = SandboxState.RandomToken(32);
+            var token = credential.TokenPrefix + SandboxState.RandomToken(32);
             state.Tokens[token] = new TokenRecord(credential.ClientId, now.AddSeconds(settings.TokenLifetimeSeconds));
             return SrResults.Json(new TokenResponse
             {

@@ -47,6 +47,12 @@ internal static partial class SandboxAdmin
             return (null, scopeError);
         }
 
+        // A token travels in an Authorization header: the prefix keeps to the characters SR's own tokens use.
+        if (input.TokenPrefix is { } prefix && !TokenPrefixPattern().IsMatch(prefix))
+        {
+            return (null, $"tokenPrefix must be 1 to 64 letters, digits, '-', '_' or '.' (got '{prefix}').");
+        }
+
         var clientId = input.ClientId ?? Guid.NewGuid().ToString();
         if (state.Credentials.ContainsKey(clientId))
         {
@@ -61,6 +67,7 @@ internal static partial class SandboxAdmin
             Scopes = [.. input.Scopes!],
             SystemRole = input.SystemRole.Trim(),
             Name = input.Name,
+            TokenPrefix = input.TokenPrefix,
         };
         state.Credentials[clientId] = credential;
         return (credential, null);
@@ -97,8 +104,12 @@ internal static partial class SandboxAdmin
         Scopes = [.. credential.Scopes.Order(StringComparer.Ordinal)],
         SystemRole = credential.SystemRole,
         Name = credential.Name,
+        TokenPrefix = credential.TokenPrefix,
     };
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex IdentifierPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex TokenPrefixPattern();
 }

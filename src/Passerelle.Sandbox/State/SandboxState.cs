@@ -72,6 +72,10 @@ internal sealed class Credential
     public required HashSet<string> Scopes { get; set; }
     public required string SystemRole { get; init; }
     public string? Name { get; init; }
+
+    /// <summary>What every token issued to this credential starts with (none by default).</summary>
+    public string? TokenPrefix { get; init; }
+
     public FaultSettings Faults { get; set; } = new();
     public Queue<string> Script { get; set; } = new();
 }

@@ -28,6 +28,12 @@ public sealed class CredentialInput
     /// <summary>Optional fixed values, for seed files and reproducible demos.</summary>
     public string? ClientId { get; set; }
     public string? ClientSecret { get; set; }
+
+    /// <summary>
+    /// Optional: every access token issued to this credential starts with this text, then SR-like random characters,
+    /// so a test can find the credential's tokens wherever they turn up (a leak sweep). Tokens stay unique and opaque.
+    /// </summary>
+    public string? TokenPrefix { get; set; }
 }
 
 public sealed class CredentialView
@@ -38,6 +44,7 @@ public sealed class CredentialView
     public required IReadOnlyList<string> Scopes { get; init; }
     public required string SystemRole { get; init; }
     public string? Name { get; init; }
+    public string? TokenPrefix { get; init; }
 }
 
 public sealed class ScopesInput
