@@ -38,6 +38,28 @@ public sealed class ServerProcessTests
     }
 
     [Fact]
+    public async Task A_start_refused_for_a_bad_setting_says_which_and_leaves_the_data_directory_untouched()
+    {
+        var data = Directory.CreateTempSubdirectory("passerelle-refused-");
+        try
+        {
+            var refused = await Should.ThrowAsync<InvalidOperationException>(() => ServerProcess.StartAsync(new ServerProcessOptions
+            {
+                Name = "refused-start", DataDirectory = data.FullName, Settings = new Dictionary<string, string?> { ["Webhooks:PollInterval"] = "00:00:00" },
+            }));
+
+            refused.Message.ShouldContain("exited with code 1");
+            refused.Message.ShouldContain("Webhooks:PollInterval is 00:00:00");
+            // The settings are checked before anything is migrated or written: no database, no key ring, no bootstrap key.
+            data.EnumerateFileSystemInfos().Select(f => f.Name).ShouldBeEmpty();
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_generated_pdf_has_the_requested_length_and_shape_and_is_the_same_for_the_same_seed()
     {
         foreach (var length in new[] { 1024, 5_000, 200_000, 5 * 1024 * 1024 })
