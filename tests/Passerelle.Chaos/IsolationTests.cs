@@ -28,9 +28,9 @@ public sealed class IsolationTests(ITestOutputHelper output)
     public async Task An_SR_outage_for_one_connection_leaves_the_others_throughput_alone_and_it_drains_afterwards()
     {
         var others = ChaosSize.Full ? 9 : 2;
-        var warmUp = TimeSpan.FromSeconds(20);
-        var baseline = TimeSpan.FromSeconds(ChaosSize.Full ? 60 : 30);
-        var outage = ChaosSize.Full ? TimeSpan.FromMinutes(10) : TimeSpan.FromSeconds(50);
+        var warmUp = TimeSpan.FromSeconds(15);
+        var baseline = TimeSpan.FromSeconds(ChaosSize.Full ? 60 : 25);
+        var outage = ChaosSize.Full ? TimeSpan.FromMinutes(10) : TimeSpan.FromSeconds(40);
         await using var cluster = await ChaosCluster.StartAsync("sroutage", 3, output, ["--random-seed", "23", .. Latency]);
         await cluster.AddConnectionsAsync(others + 1);
         var victim = cluster.Connections[0];
@@ -116,14 +116,14 @@ public sealed class IsolationTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// One connection receives a huge backlog (full: 20,000 applications; reduced 2,000) while three others receive 10
+    /// One connection receives a huge backlog (full: 20,000 applications; reduced 1,200) while three others receive 10
     /// each during it. Pass: the quiet connections' applications go from accepted to delivered in under 60 s at the
     /// 95th percentile, with the noisy one's backlog still there when the last of them is delivered.
     /// </summary>
     [SkippableFact]
     public async Task A_connection_with_a_huge_backlog_does_not_hold_back_the_applications_of_the_others()
     {
-        var backlog = ChaosSize.Full ? 20_000 : 2_000;
+        var backlog = ChaosSize.Full ? 20_000 : 1_200;
         await using var cluster = await ChaosCluster.StartAsync("noisy", 3, output, ["--random-seed", "29", .. Latency]);
         await cluster.AddConnectionsAsync(4);
         var noisy = cluster.Connections[0];
@@ -136,7 +136,7 @@ public sealed class IsolationTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         var flood = loud.Plan(backlog, largeEvery: 0, connections: [noisy]);
         var flooding = loud.SubmitAsync(flood, TimeSpan.Zero);
-        while (flood.Count(s => s.ApplicationId is not null) < Math.Min(backlog / 4, 1000))
+        while (flood.Count(s => s.ApplicationId is not null) < Math.Min(backlog / 3, 1000))
         {
             await Task.Delay(500);
         }
@@ -181,7 +181,7 @@ public sealed class IsolationTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Three nodes, many connections (full: 50; reduced: 6), each with a backlog of applications: SR answers 503 to
+    /// Three nodes, many connections (full: 50; reduced: 5), each with a backlog of applications: SR answers 503 to
     /// everyone while they arrive (the way backlogs form in production: an outage, then the recovery), then comes
     /// back. Pass, as the sandbox observed it for every credential: never more than 8 requests in flight, never more
     /// than 10 in a second, not one 429; and from its first delivery after the recovery until its backlog is gone
@@ -190,8 +190,8 @@ public sealed class IsolationTests(ITestOutputHelper output)
     [SkippableFact]
     public async Task Across_three_nodes_every_credential_stays_within_SR_limits_and_uses_its_budget()
     {
-        var connections = ChaosSize.Full ? 50 : 6;
-        var each = ChaosSize.Full ? 400 : 250;
+        var connections = ChaosSize.Full ? 50 : 5;
+        var each = ChaosSize.Full ? 400 : 200;
         await using var cluster = await ChaosCluster.StartAsync("ratelimits", 3, output, ["--random-seed", "31", .. Latency]);
         await cluster.AddConnectionsAsync(connections);
         var work = new Workload(cluster, await cluster.Nodes[0].NewKeyAsync("platform"), 3737);
