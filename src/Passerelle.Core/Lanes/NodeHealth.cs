@@ -114,6 +114,12 @@ public sealed partial class NodeHealth(IEnumerable<INodeDependency> dependencies
     /// <summary>Notes a dependency's answer; a change is logged once (a warning when it goes, an information line when it is back).</summary>
     internal void Observe(INodeDependency dependency, string? problem)
     {
+        if (_stopping)
+        {
+            // A node shutting down leaves its cluster on purpose: nothing to report, and nothing more will start.
+            return;
+        }
+
         if (problem is null)
         {
             if (_missing.TryRemove(dependency.Name, out _))
