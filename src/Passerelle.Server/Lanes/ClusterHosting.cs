@@ -149,8 +149,7 @@ internal static class ClusterHosting
         var problems = cluster.Problems(database).ToList();
         if (problems.Count > 0)
         {
-            // An options failure: the entry point prints each problem on its own line, without a stack trace.
-            throw new OptionsValidationException(ClusterOptions.Section, typeof(ClusterOptions), problems);
+            throw new InvalidOperationException("Passerelle cannot start: " + string.Join(" ", problems));
         }
 
         builder.UseOrleans(silo =>
@@ -182,7 +181,7 @@ internal static class ClusterHosting
 
     /// <summary>
     /// Refuses the start, before the silo binds, when its ports are taken: Orleans' own failure is a socket error deep
-    /// in its start, which names no setting.
+    /// in its start, which names no setting. An options failure, so that the entry point prints it as a line to act on.
     /// </summary>
     public static void EnsurePortsFree(IConfiguration configuration)
     {

@@ -77,6 +77,7 @@ public sealed class NodeHealthTests
             }
 
             (await tenant.CandidatesAsync()).Count.ShouldBe(3, "each applicant once in SR");
+            logs.Count(LogLevel.Information, "is kept until the database answers again").ShouldBeGreaterThan(0, "an SR answer came while the database was away");
             logs.Count(LogLevel.Warning, "cannot reach its database").ShouldBe(1, "one warning for the outage");
             logs.Count(LogLevel.Information, "reaches its database again").ShouldBe(1);
             var lanes = logs.Lines.Where(l => l.Level >= LogLevel.Warning && l.Category is "Passerelle.Core.Lanes.ConnectionLane" or "Passerelle.Core.Lanes.LaneSupervisorWorker"
