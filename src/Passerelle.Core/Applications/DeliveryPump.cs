@@ -144,21 +144,23 @@ public sealed partial class DeliveryPump(
             delivery.MayContinue = mayContinue;
             attempt = await delivery.DeliverAsync(applicationId, connection, credential, cancellationToken);
         }
-        catch (Exception exception) when (DatabaseFailures.IsUnavailable(exception) || !health.CanWork)
-        {
-            // Not this application's failure: it stays where its last recorded step left it, for a later round.
-            lock (state)
-            {
-                state.Stop = true;
-                state.Unavailable ??= ExceptionDispatchInfo.Capture(exception);
-            }
-
-            Log.Unavailable(logger, applicationId);
-            return;
-        }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // A bug or an outage of our own (database, key ring): stop this round; the lane backs off and the next
+            if (DatabaseFailures.IsUnavailable(exception) || await health.ExplainsAsync(exception))
+            {
+                // Not this application's failure but the node's: it stays where its last recorded step left it, for a
+                // later round, and the lane pauses.
+                lock (state)
+                {
+                    state.Stop = true;
+                    state.Unavailable ??= ExceptionDispatchInfo.Capture(exception);
+                }
+
+                Log.Unavailable(logger, applicationId);
+                return;
+            }
+
+            // A bug, or the key ring: stop this round; the lane backs off and the next
             // round parks anything left mid-create for review.
             Log.DeliveryFailed(logger, exception, applicationId);
             lock (state)

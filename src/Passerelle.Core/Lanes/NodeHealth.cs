@@ -84,7 +84,10 @@ public sealed partial class NodeHealth(IEnumerable<INodeDependency> dependencies
             return true;
         }
 
-        return DatabaseFailures.IsUnavailable(exception) && !await CheckAsync();
+        // Every failure is checked, not only those that look like a lost connection: a driver's exception for a
+        // connection cut mid-query does not always say so, and a check costs one SELECT.
+        Log.Checking(logger, exception.GetType().Name);
+        return !await CheckAsync();
     }
 
     /// <summary>One dependency's answer, bounded by <see cref="CheckTimeout"/>; what it says is noted (see <see cref="Observe"/>).</summary>
@@ -150,6 +153,9 @@ public sealed partial class NodeHealth(IEnumerable<INodeDependency> dependencies
     {
         [LoggerMessage(1, LogLevel.Warning, "This node cannot reach its {Dependency} ({Problem}); its lanes pause until it answers again. {Remedy}")]
         public static partial void Lost(ILogger logger, string dependency, string problem, string remedy);
+
+        [LoggerMessage(3, LogLevel.Debug, "A lane met {ExceptionType}: the node's dependencies are checked at once")]
+        public static partial void Checking(ILogger logger, string exceptionType);
 
         [LoggerMessage(2, LogLevel.Information, "This node reaches its {Dependency} again; its lanes resume")]
         public static partial void Back(ILogger logger, string dependency);

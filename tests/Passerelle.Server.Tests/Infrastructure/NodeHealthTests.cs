@@ -82,7 +82,7 @@ public sealed class NodeHealthTests
             logs.Count(LogLevel.Information, "reaches its database again").ShouldBe(1);
             var lanes = logs.Lines.Where(l => l.Level >= LogLevel.Warning && l.Category is "Passerelle.Core.Lanes.ConnectionLane" or "Passerelle.Core.Lanes.LaneSupervisorWorker"
                 or "Passerelle.Core.Applications.DeliveryPump" or "Passerelle.Core.Applications.ApplicationDelivery").Select(l => $"{l.Category}: {l.Message}").ToList();
-            lanes.ShouldBeEmpty("the lanes, their pumps and the supervisor say nothing of their own about the node's outage");
+            string.Join("\n", lanes).ShouldBeEmpty("the lanes, their pumps and the supervisor say nothing of their own about the node's outage");
         }
         finally
         {
