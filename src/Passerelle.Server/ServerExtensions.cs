@@ -11,6 +11,7 @@ using Passerelle.Server.ApiKeys;
 using Passerelle.Server.Applications;
 using Passerelle.Server.Auth;
 using Passerelle.Server.Connections;
+using Passerelle.Server.Infrastructure;
 using Passerelle.Server.Jobs;
 using Passerelle.Server.Lanes;
 using Passerelle.Server.Ui;
@@ -81,7 +82,7 @@ public static class ServerExtensions
 
         services.AddExceptionHandler<Infrastructure.ConflictExceptionHandler>();
         services.AddOpenApi();
-        services.AddHealthChecks().AddDbContextCheck<PasserelleDbContext>("database", tags: ["ready"]);
+        // The readiness checks (database; cluster in Redis mode) come with the lanes: AddPasserelleCluster.
 
         var telemetry = services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddMeter(SmartRecruitersMetrics.MeterName, ApplicationMetrics.MeterName))
@@ -103,6 +104,7 @@ public static class ServerExtensions
         // The settings first: a start that is going to be refused must not migrate a database or write a key ring
         // on its way (the host's own start validates them again, too late for that).
         app.Services.GetService<IStartupValidator>()?.Validate();
+        ClusterHosting.EnsurePortsFree(app.Configuration);
         app.Services.GetRequiredService<KeyRingLocation>().EnsureOwnerOnly();
         if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
         {
@@ -131,7 +133,7 @@ public static class ServerExtensions
         app.MapOpenApi();
         app.MapScalarApiReference();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = Readiness.WriteAsync });
         app.MapConnectionEndpoints();
         app.MapApiKeyEndpoints();
         app.MapJobEndpoints();

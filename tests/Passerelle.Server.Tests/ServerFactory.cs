@@ -42,6 +42,9 @@ public class ServerFactory : WebApplicationFactory<PasserelleServer>
 
     public Uri SandboxUrl => Sandbox.Server.BaseAddress;
 
+    /// <summary>Services a test adds or replaces (e.g. a logger provider that collects lines), set before the host starts.</summary>
+    public List<Action<IServiceCollection>> TestServices { get; } = [];
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Passerelle:DataDirectory", _dataDirectory.FullName);
@@ -57,7 +60,13 @@ public class ServerFactory : WebApplicationFactory<PasserelleServer>
         }
 
         builder.ConfigureTestServices(services =>
-            services.AddHttpClient(SmartRecruitersClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => Sandbox.Server.CreateHandler()));
+        {
+            services.AddHttpClient(SmartRecruitersClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => Sandbox.Server.CreateHandler());
+            foreach (var configure in TestServices)
+            {
+                configure(services);
+            }
+        });
     }
 
     /// <summary>The key the server wrote at first start.</summary>

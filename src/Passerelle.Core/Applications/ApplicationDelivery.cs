@@ -30,6 +30,9 @@ public enum DeliveryEnd
 
     /// <summary>Someone else changed it meanwhile (erased, retried, taken over by another lane): nothing more to do here.</summary>
     Superseded,
+
+    /// <summary>The node stops, or lost its database, between two steps: the application stays at its last recorded step, for a later round.</summary>
+    Paused,
 }
 
 public sealed record DeliveryAttempt(DeliveryEnd End, DateTimeOffset? RetryAt = null);
@@ -48,9 +51,16 @@ public sealed partial class ApplicationDelivery(
     /// <summary>The lane activation delivering (recorded on the application and its steps).</summary>
     public string Owner { get; set; } = "manual";
 
+    /// <summary>Asked between two steps: false when the node stops or cannot work, so that the next step waits for a later round.</summary>
+    public Func<bool> MayContinue { get; set; } = () => true;
+
+    // The token of the SR calls: once it is cancelled (the node's shutdown grace is over), an answer that cannot be recorded is given up.
+    private CancellationToken _abort;
+
     /// <summary>Delivers <paramref name="applicationId"/> as far as it goes now.</summary>
     public async Task<DeliveryAttempt> DeliverAsync(Guid applicationId, Connection connection, SrCredential credential, CancellationToken cancellationToken)
     {
+        _abort = cancellationToken;
         var app = await db.Applications.AsNoTracking().Include(a => a.Files).SingleOrDefaultAsync(a => a.Id == applicationId, cancellationToken);
         if (app is null || app.ConnectionId != connection.Id || app.ProtectedApplicant is null)
         {
@@ -70,6 +80,11 @@ public sealed partial class ApplicationDelivery(
             if (attempt is not null)
             {
                 return attempt;
+            }
+
+            if (!MayContinue())
+            {
+                return new DeliveryAttempt(DeliveryEnd.Paused);
             }
         }
     }
@@ -94,7 +109,9 @@ public sealed partial class ApplicationDelivery(
         {
             app.State = ApplicationState.Creating;
             app.LeaseOwner = Owner;
-            if (!await SaveAsync(app, step: null))
+
+            // Not kept until recorded: nothing was sent yet, so a database that does not answer stops the create here.
+            if (!await SaveAsync(app, step: null, untilRecorded: false))
             {
                 throw new SupersededException();
             }
@@ -284,9 +301,38 @@ public sealed partial class ApplicationDelivery(
 
     /// <summary>
     /// Writes the application if nobody changed it since it was read (its version), with its step and event in the
-    /// same transaction. False when it was changed meanwhile: the caller stops.
+    /// same transaction. False when it was changed meanwhile: the caller stops. With <paramref name="untilRecorded"/>
+    /// (every write after SR answered), a database that does not answer is waited for: this process holds the only
+    /// record of what SR did (a candidate created, a file attached), and losing it would park a create in review or
+    /// attach a CV twice. It gives up only when the node's shutdown grace is over (then a create is parked for review
+    /// by the next lane, as after a crash).
     /// </summary>
-    private async Task<bool> SaveAsync(Application app, ApplicationStep? step, OutboxEvent? outboxEvent = null)
+    private async Task<bool> SaveAsync(Application app, ApplicationStep? step, OutboxEvent? outboxEvent = null, bool untilRecorded = true)
+    {
+        var version = app.Version;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TrySaveAsync(app, step, outboxEvent);
+            }
+            catch (Exception exception) when (untilRecorded && DatabaseFailures.IsUnavailable(exception) && !_abort.IsCancellationRequested)
+            {
+                // The transaction was rolled back: the version it had moved to, and the entities it tracked (the step,
+                // the event), go back to before it.
+                app.Version = version;
+                db.ChangeTracker.Clear();
+                if (attempt == 1)
+                {
+                    Log.KeptUntilRecorded(logger, app.Id, app.State.ToString());
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), time, CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task<bool> TrySaveAsync(Application app, ApplicationStep? step, OutboxEvent? outboxEvent)
     {
         // Never cancelled: once SR answered, the answer must be recorded (a cancelled write would lose a created candidate).
         var cancellationToken = CancellationToken.None;
@@ -480,6 +526,9 @@ public sealed partial class ApplicationDelivery(
 
         [LoggerMessage(4, LogLevel.Warning, "Connection {ConnectionId} needs attention ({Reason}); its applications wait")]
         public static partial void ConnectionNeedsAttention(ILogger logger, Guid connectionId, string reason);
+
+        [LoggerMessage(5, LogLevel.Information, "Application {ApplicationId}: SR's answer ({State}) is kept until the database answers again")]
+        public static partial void KeptUntilRecorded(ILogger logger, Guid applicationId, string state);
     }
 }
 

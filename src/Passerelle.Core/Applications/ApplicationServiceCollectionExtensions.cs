@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Passerelle.Core.Applications.Files;
+using Passerelle.Core.Lanes;
 
 namespace Passerelle.Core.Applications;
 
@@ -23,6 +24,7 @@ public static class ApplicationServiceCollectionExtensions
         services.AddScoped<ApplicationDelivery>();
         services.AddScoped<ApplicationAdmin>();
         services.AddScoped<ApplicationHousekeeping>();
+        services.AddNodeHealth();
         services.AddSingleton<DeliveryPump>();
         services.AddHostedService<ApplicationHousekeepingWorker>();
         return services;

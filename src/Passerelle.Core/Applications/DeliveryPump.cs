@@ -1,8 +1,10 @@
+using System.Runtime.ExceptionServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Passerelle.Core.Connections;
+using Passerelle.Core.Lanes;
 using Passerelle.Core.Persistence;
 using Passerelle.Core.Secrets;
 using Passerelle.SmartRecruiters;
@@ -23,7 +25,7 @@ public sealed record DeliveryRound(int Delivered, int NeedsReview, int Failed, i
 /// Testable without Orleans: the lane only schedules it.
 /// </summary>
 public sealed partial class DeliveryPump(
-    IServiceScopeFactory scopes, IOptionsMonitor<ApplicationOptions> options, TimeProvider time, ILogger<DeliveryPump> logger)
+    IServiceScopeFactory scopes, IOptionsMonitor<ApplicationOptions> options, TimeProvider time, NodeHealth health, ILogger<DeliveryPump> logger)
 {
     private const int ClaimBatch = 64;
 
@@ -31,8 +33,11 @@ public sealed partial class DeliveryPump(
     /// Runs one round for <paramref name="connectionId"/> on behalf of <paramref name="owner"/> (the lane activation).
     /// Only one round per connection may run at a time: the lane guarantees it, and the version fence on every
     /// write makes an overlap harmless. <paramref name="probe"/> starts with one application at a time (after a back-off).
+    /// Once <paramref name="stopping"/> is cancelled, or the node cannot work (<see cref="NodeHealth"/>), no new step is
+    /// started; the steps in flight go on until <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
-    public async Task<DeliveryRound> RunOnceAsync(ConnectionId connectionId, string owner, bool probe, CancellationToken cancellationToken)
+    public async Task<DeliveryRound> RunOnceAsync(ConnectionId connectionId, string owner, bool probe, CancellationToken cancellationToken,
+        CancellationToken stopping = default)
     {
         Connection? connection;
         SrCredential? credential = null;
@@ -69,7 +74,8 @@ public sealed partial class DeliveryPump(
 
         var state = new RoundState { Probing = probe };
         var concurrency = options.CurrentValue.DeliveryConcurrency;
-        while (!state.Stop && !cancellationToken.IsCancellationRequested)
+        bool MayStart() => !state.Stop && !cancellationToken.IsCancellationRequested && !stopping.IsCancellationRequested && health.CanWork;
+        while (MayStart())
         {
             var due = await DueAsync(connectionId, cancellationToken);
             if (due.Count == 0)
@@ -83,8 +89,8 @@ public sealed partial class DeliveryPump(
             // Probing: the first application alone; the others only once SR took it.
             if (state.Probing)
             {
-                await DeliverOneAsync(queue.Dequeue(), connection, credential, owner, state, cancellationToken);
-                if (state.Stop)
+                await DeliverOneAsync(queue.Dequeue(), connection, credential, owner, state, MayStart, cancellationToken);
+                if (!MayStart())
                 {
                     break;
                 }
@@ -94,7 +100,7 @@ public sealed partial class DeliveryPump(
             {
                 workers.Add(Task.Run(async () =>
                 {
-                    while (!state.Stop && !cancellationToken.IsCancellationRequested)
+                    while (MayStart())
                     {
                         Guid next;
                         lock (queue)
@@ -105,13 +111,16 @@ public sealed partial class DeliveryPump(
                             }
                         }
 
-                        await DeliverOneAsync(next, connection, credential, owner, state, cancellationToken);
+                        await DeliverOneAsync(next, connection, credential, owner, state, MayStart, cancellationToken);
                     }
                 }, CancellationToken.None));
             }
 
             await Task.WhenAll(workers);
         }
+
+        // The node's database went away mid-round: one failure for the lane to weigh (it pauses), not one per application.
+        state.Unavailable?.Throw();
 
         var nextDue = state.RetryAt ?? await NextDueAsync(connectionId, cancellationToken);
         var round = new DeliveryRound(state.Delivered, state.NeedsReview, state.Failed, interrupted, state.PausedBecause, state.RetryAt is not null, nextDue);
@@ -123,7 +132,8 @@ public sealed partial class DeliveryPump(
         return round;
     }
 
-    private async Task DeliverOneAsync(Guid applicationId, Connection connection, SrCredential credential, string owner, RoundState state, CancellationToken cancellationToken)
+    private async Task DeliverOneAsync(Guid applicationId, Connection connection, SrCredential credential, string owner, RoundState state, Func<bool> mayContinue,
+        CancellationToken cancellationToken)
     {
         DeliveryAttempt attempt;
         try
@@ -131,11 +141,26 @@ public sealed partial class DeliveryPump(
             await using var scope = scopes.CreateAsyncScope();
             var delivery = scope.ServiceProvider.GetRequiredService<ApplicationDelivery>();
             delivery.Owner = owner;
+            delivery.MayContinue = mayContinue;
             attempt = await delivery.DeliverAsync(applicationId, connection, credential, cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // A bug or an outage of our own (database, key ring): stop this round; the lane backs off and the next
+            if (DatabaseFailures.IsUnavailable(exception) || await health.ExplainsAsync(exception))
+            {
+                // Not this application's failure but the node's: it stays where its last recorded step left it, for a
+                // later round, and the lane pauses.
+                lock (state)
+                {
+                    state.Stop = true;
+                    state.Unavailable ??= ExceptionDispatchInfo.Capture(exception);
+                }
+
+                Log.Unavailable(logger, applicationId);
+                return;
+            }
+
+            // A bug, or the key ring: stop this round; the lane backs off and the next
             // round parks anything left mid-create for review.
             Log.DeliveryFailed(logger, exception, applicationId);
             lock (state)
@@ -206,6 +231,7 @@ public sealed partial class DeliveryPump(
         public int Failed;
         public DateTimeOffset? RetryAt;
         public string? PausedBecause;
+        public ExceptionDispatchInfo? Unavailable;
     }
 
     private static partial class Log
@@ -215,5 +241,8 @@ public sealed partial class DeliveryPump(
 
         [LoggerMessage(2, LogLevel.Error, "Application {ApplicationId}: delivery failed unexpectedly; the lane tries again later")]
         public static partial void DeliveryFailed(ILogger logger, Exception exception, Guid applicationId);
+
+        [LoggerMessage(3, LogLevel.Debug, "Application {ApplicationId}: the database does not answer; the application waits for a later round")]
+        public static partial void Unavailable(ILogger logger, Guid applicationId);
     }
 }

@@ -18,7 +18,7 @@ namespace Passerelle.Core.Lanes;
 /// </summary>
 internal sealed partial class ConnectionLane(
     IServiceScopeFactory scopes, IOptionsMonitor<SyncOptions> options, IOptionsMonitor<ApplicationOptions> applicationOptions, TimeProvider time, LaneRegistry registry,
-    SyncThrottle throttle, DeliveryPump pump, ILogger<ConnectionLane> logger)
+    SyncThrottle throttle, DeliveryPump pump, NodeHealth health, ILogger<ConnectionLane> logger)
     : Grain, IConnectionLane
 {
     private IGrainTimer? _timer;
@@ -115,6 +115,15 @@ internal sealed partial class ConnectionLane(
 
     private async Task DeliverAsync(CancellationToken cancellationToken)
     {
+        if (!health.CanWork)
+        {
+            // The node cannot reach its database or cluster, or is stopping: nothing is tried and nothing counted as a
+            // failure (the node logged it once); the applications wait in place and the lane looks again shortly.
+            _deliveryPausedBecause = health.PausedBecause;
+            _deliveryTimer?.Change(NodeHealth.Interval, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
         _deliveryNudged = false;
         _delivering = true;
         var settings = applicationOptions.CurrentValue;
@@ -122,11 +131,12 @@ internal sealed partial class ConnectionLane(
         TimeSpan wait;
         try
         {
-            // A node that stops lets the steps in flight finish (they record SR's answer) rather than cutting them
-            // off mid-call, which would leave a create in doubt; the grace is bounded.
+            // A node that stops takes no new step (cancellationToken, and NodeHealth.Stopping), but lets the steps in
+            // flight finish and record SR's answer rather than cutting them off mid-call, which would leave a create
+            // in doubt; the grace is bounded, within the host's shutdown timeout (30 s by default).
             using var grace = new CancellationTokenSource();
-            await using var stopping = cancellationToken.Register(() => grace.CancelAfter(TimeSpan.FromSeconds(20)));
-            var round = await pump.RunOnceAsync(Id, _owner, probe: _deliveryBackoffs > 0, grace.Token);
+            await using var stopping = cancellationToken.Register(() => grace.CancelAfter(ShutdownGrace));
+            var round = await pump.RunOnceAsync(Id, _owner, probe: _deliveryBackoffs > 0, grace.Token, stopping: cancellationToken);
             _deliveryFailures = 0;
             _deliveryPausedBecause = round.PausedBecause;
             var now = time.GetUtcNow();
@@ -156,10 +166,20 @@ internal sealed partial class ConnectionLane(
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            _deliveryFailures++;
-            Log.DeliveryFailed(logger, exception, Id.Value, _deliveryFailures);
-            wait = RetryAfter(options.CurrentValue, _deliveryFailures);
-            _deliveryResumeAt = time.GetUtcNow() + wait;
+            if (await health.ExplainsAsync(exception))
+            {
+                // The node lost its database (confirmed by a check): it said so once; this lane just waits for it.
+                _deliveryPausedBecause = health.PausedBecause;
+                _deliveryResumeAt = null;
+                wait = NodeHealth.Interval;
+            }
+            else
+            {
+                _deliveryFailures++;
+                Log.DeliveryFailed(logger, exception, Id.Value, _deliveryFailures);
+                wait = RetryAfter(options.CurrentValue, _deliveryFailures);
+                _deliveryResumeAt = time.GetUtcNow() + wait;
+            }
         }
         finally
         {
@@ -186,8 +206,20 @@ internal sealed partial class ConnectionLane(
 
     private static readonly TimeSpan MinimumDeliveryWait = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How long SR calls in flight may run on after the node began to stop (the host's own limit is 30 s by default).</summary>
+    internal static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(20);
+
     private async Task TickAsync(CancellationToken cancellationToken)
     {
+        if (!health.CanWork)
+        {
+            // As for deliveries: no sync while the node cannot reach its database or cluster, no failure counted (so no
+            // back-off to outlast once it is back), a look again shortly. A nudge meanwhile is kept for then.
+            _nextCheckAt = time.GetUtcNow() + NodeHealth.Interval;
+            _timer?.Change(NodeHealth.Interval, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
         _nudged = false;
         _syncing = true;
         TimeSpan? wait;
@@ -198,12 +230,20 @@ internal sealed partial class ConnectionLane(
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // One connection's failure never stops its lane for good, nor anyone else's: try again later, a little
-            // later each time (an interval, doubling, at most an hour), so a failure that persists does not spend
-            // the credential's budget on the same work over and over.
-            _consecutiveFailures++;
-            Log.TickFailed(logger, exception, Id.Value, _consecutiveFailures);
-            wait = RetryAfter(options.CurrentValue, _consecutiveFailures);
+            if (await health.ExplainsAsync(exception))
+            {
+                // Not this connection's failure but the node's (its database went away): no warning per lane, no back-off.
+                wait = NodeHealth.Interval;
+            }
+            else
+            {
+                // One connection's failure never stops its lane for good, nor anyone else's: try again later, a little
+                // later each time (an interval, doubling, at most an hour), so a failure that persists does not spend
+                // the credential's budget on the same work over and over.
+                _consecutiveFailures++;
+                Log.TickFailed(logger, exception, Id.Value, _consecutiveFailures);
+                wait = RetryAfter(options.CurrentValue, _consecutiveFailures);
+            }
         }
         finally
         {

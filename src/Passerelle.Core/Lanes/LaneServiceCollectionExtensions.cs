@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Passerelle.Core.Connections;
 using Passerelle.Core.Jobs;
@@ -24,10 +25,23 @@ public static class LaneServiceCollectionExtensions
         {
             UnreachableAfter = sp.GetRequiredService<IOptions<SyncOptions>>().Value.UnreachableAfter,
         });
+        services.AddNodeHealth();
+        services.AddHostedService<NodeHealthWorker>();
         services.AddSingleton<LaneRegistry>();
         services.AddSingleton<SyncThrottle>();
         services.AddHostedService<LaneSupervisorWorker>();
         services.AddScoped<ILaneWaker, GrainLaneWaker>();
+        return services;
+    }
+
+    /// <summary>
+    /// The node's health (<see cref="NodeHealth"/>) with its database check; a host adds its other dependencies as
+    /// <see cref="INodeDependency"/> singletons. Safe to call more than once.
+    /// </summary>
+    public static IServiceCollection AddNodeHealth(this IServiceCollection services)
+    {
+        services.TryAddSingleton<NodeHealth>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeDependency, DatabaseDependency>());
         return services;
     }
 

@@ -15,7 +15,7 @@ namespace Passerelle.Core.Lanes;
 /// some node if it has none), so after a restart or the loss of a node, lanes come back without anyone's help.
 /// </summary>
 internal sealed partial class LaneSupervisorWorker(
-    IServiceScopeFactory scopes, IGrainFactory grains, IOptionsMonitor<SyncOptions> options, TimeProvider time, ILogger<LaneSupervisorWorker> logger)
+    IServiceScopeFactory scopes, IGrainFactory grains, IOptionsMonitor<SyncOptions> options, TimeProvider time, NodeHealth health, ILogger<LaneSupervisorWorker> logger)
     : BackgroundService
 {
     /// <summary>Wakes in flight at once: enough to start hundreds of lanes quickly without flooding the silo.</summary>
@@ -25,18 +25,28 @@ internal sealed partial class LaneSupervisorWorker(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
+            // While the node cannot reach its database or cluster, no round (it would only fail, lane by lane); the
+            // node is looked at again every NodeHealth.Interval, so a round runs as soon as it is back.
+            var paused = !health.CanWork;
+            if (!paused)
             {
-                await WakeAllAsync(stoppingToken);
-            }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-            {
-                Log.RoundFailed(logger, exception);
+                try
+                {
+                    await WakeAllAsync(stoppingToken);
+                }
+                catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+                {
+                    paused = await health.ExplainsAsync(exception);
+                    if (!paused)
+                    {
+                        Log.RoundFailed(logger, exception);
+                    }
+                }
             }
 
             try
             {
-                await Task.Delay(options.CurrentValue.SupervisorInterval, time, stoppingToken);
+                await Task.Delay(paused ? NodeHealth.Interval : options.CurrentValue.SupervisorInterval, time, stoppingToken);
             }
             catch (OperationCanceledException)
             {

@@ -55,19 +55,7 @@ internal sealed partial class ConflictExceptionHandler(ILogger<ConflictException
     /// The database is down or unreachable (a transient provider error, a socket or a timeout anywhere in the chain),
     /// as opposed to a write it refused: EF wraps the first in the same DbUpdateException as the second.
     /// </summary>
-    internal static bool DatabaseUnavailable(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is System.Data.Common.DbException { IsTransient: true } or System.Net.Sockets.SocketException or TimeoutException
-                || (e is Npgsql.NpgsqlException && e.InnerException is System.IO.IOException or System.Net.Sockets.SocketException or TimeoutException))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    internal static bool DatabaseUnavailable(Exception exception) => Core.Persistence.DatabaseFailures.IsUnavailable(exception);
 
     private static partial class Log
     {

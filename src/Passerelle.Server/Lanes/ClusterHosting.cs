@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Passerelle.Core.Lanes;
 using Passerelle.Core.Persistence;
 using StackExchange.Redis;
@@ -55,6 +58,10 @@ public sealed class ClusterOptions
             {
                 yield return "Cluster:Mode is Redis but Cluster:Redis is empty: set it to the Redis connection string, e.g. \"redis:6379\".";
             }
+            else if (RedisProblem(Redis) is { } redis)
+            {
+                yield return redis;
+            }
 
             if (database != DatabaseProvider.Postgres)
             {
@@ -65,6 +72,66 @@ public sealed class ClusterOptions
             {
                 yield return $"Cluster:AdvertisedAddress '{AdvertisedAddress}' is not an IP address.";
             }
+            else if (AdvertisedAddress is not null && (IPAddress.Any.Equals(IPAddress.Parse(AdvertisedAddress)) || IPAddress.IPv6Any.Equals(IPAddress.Parse(AdvertisedAddress))))
+            {
+                yield return $"Cluster:AdvertisedAddress is '{AdvertisedAddress}', a wildcard that other nodes cannot reach: set it to this node's address on the network the nodes share (e.g. 10.0.0.5), or remove it to use this host's first IPv4 address.";
+            }
+        }
+    }
+
+    /// <summary>
+    /// The silo and gateway ports that another process already listens on at <paramref name="address"/> (the address the
+    /// silo will bind), each a sentence naming the setting to change. Separate from <see cref="Problems"/>: it depends
+    /// on this machine at this moment, so it is checked at start, and the doctor, which runs beside a started server,
+    /// reports it as a warning only.
+    /// </summary>
+    public IEnumerable<string> PortsInUse(IPAddress address)
+    {
+        foreach (var (setting, port) in new[] { ("Cluster:SiloPort", SiloPort), ("Cluster:GatewayPort", GatewayPort) })
+        {
+            if (InUse(address, port) is { } error)
+            {
+                yield return $"{setting} {port} is already in use on {address} ({error}): another process listens there (another Passerelle on this host?); stop it, or set {setting} to a free port.";
+            }
+        }
+    }
+
+    /// <summary>The address the silo binds: loopback for one node; the advertised address in a cluster.</summary>
+    public IPAddress ListenAddress() => Mode == ClusterMode.Redis ? ClusterHosting.Advertised(this) : IPAddress.Loopback;
+
+    private static string? InUse(IPAddress address, int port)
+    {
+        var listener = new TcpListener(address, port);
+        try
+        {
+            // As a restarted silo binds despite its old connections in TIME_WAIT, so does the probe: only a listener fails it.
+            listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            listener.Start();
+            return null;
+        }
+        catch (SocketException exception)
+        {
+            return exception.SocketErrorCode.ToString();
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    private static string? RedisProblem(string redis)
+    {
+        try
+        {
+            var options = ConfigurationOptions.Parse(redis);
+            return options.EndPoints.Count == 0
+                ? "Cluster:Redis names no Redis server: set it to host:port, e.g. \"redis:6379\" (options follow commas: \"redis:6379,password=…,ssl=true\")."
+                : null;
+        }
+        catch (Exception exception) when (exception is ArgumentException or FormatException or RedisException)
+        {
+            // Parse's message names the keyword it refused, never the value of another one (a password).
+            return $"Cluster:Redis is not a StackExchange.Redis configuration string ({exception.Message}): set it to host:port, e.g. \"redis:6379\", with options after commas (\"redis:6379,password=…,ssl=true\").";
         }
     }
 }
@@ -104,9 +171,34 @@ internal static class ClusterHosting
 
         // After the silo: the supervisor's first round calls grains, so it starts once the silo has.
         builder.Services.AddPasserelleLanes();
+        var ready = builder.Services.AddHealthChecks().AddNodeDependencyCheck("database");
+        if (cluster.Mode == ClusterMode.Redis)
+        {
+            builder.Services.AddSingleton<INodeDependency>(sp => new ClusterDependency(ConfigurationOptions.Parse(cluster.Redis!), sp));
+            ready.AddNodeDependencyCheck("cluster");
+        }
     }
 
-    private static IPAddress Advertised(ClusterOptions cluster)
+    /// <summary>
+    /// Refuses the start, before the silo binds, when its ports are taken: Orleans' own failure is a socket error deep
+    /// in its start, which names no setting. An options failure, so that the entry point prints it as a line to act on.
+    /// </summary>
+    public static void EnsurePortsFree(IConfiguration configuration)
+    {
+        var cluster = configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>() ?? new ClusterOptions();
+        var problems = cluster.PortsInUse(cluster.ListenAddress()).ToList();
+        if (problems.Count > 0)
+        {
+            throw new OptionsValidationException(ClusterOptions.Section, typeof(ClusterOptions), problems);
+        }
+    }
+
+    /// <summary>A readiness check (tag <c>ready</c>) of the node dependency <paramref name="name"/>, bounded by <see cref="NodeHealth.CheckTimeout"/>.</summary>
+    private static IHealthChecksBuilder AddNodeDependencyCheck(this IHealthChecksBuilder checks, string name) =>
+        checks.Add(new HealthCheckRegistration(name, sp => new NodeDependencyHealthCheck(sp.GetRequiredService<NodeHealth>(), name), HealthStatus.Unhealthy, ["ready"],
+            NodeHealth.CheckTimeout + TimeSpan.FromSeconds(1)));
+
+    internal static IPAddress Advertised(ClusterOptions cluster)
     {
         if (cluster.AdvertisedAddress is { } configured)
         {

@@ -213,25 +213,49 @@ public static class Doctor
 
         if (cluster.Mode != ClusterMode.Redis)
         {
-            return new DoctorCheck("cluster", CheckStatus.Ok, $"Single node (Cluster:Mode {cluster.Mode}), silo port {cluster.SiloPort}, gateway port {cluster.GatewayPort}.");
+            return PortsInUse(cluster) ?? new DoctorCheck("cluster", CheckStatus.Ok, $"Single node (Cluster:Mode {cluster.Mode}), silo port {cluster.SiloPort}, gateway port {cluster.GatewayPort}.");
         }
 
+        // Problems() has parsed it already; the endpoints name Redis in messages, the string itself may hold a password.
+        var options = StackExchange.Redis.ConfigurationOptions.Parse(cluster.Redis!);
+        var endpoints = string.Join(", ", options.EndPoints);
         try
         {
-            var options = StackExchange.Redis.ConfigurationOptions.Parse(cluster.Redis!);
             options.ConnectTimeout = (int)ReachTimeout.TotalMilliseconds;
             options.AbortOnConnectFail = true;
             await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options);
             _ = await redis.GetDatabase().PingAsync();
             cancellationToken.ThrowIfCancellationRequested();
-            return new DoctorCheck("cluster", CheckStatus.Ok,
-                $"Redis cluster '{cluster.ClusterId}': Redis at {string.Join(", ", options.EndPoints)} answers; this node listens on silo port {cluster.SiloPort}, gateway {cluster.GatewayPort}.");
+            return PortsInUse(cluster) ?? new DoctorCheck("cluster", CheckStatus.Ok,
+                $"Redis cluster '{cluster.ClusterId}': Redis at {endpoints} answers; this node listens on silo port {cluster.SiloPort}, gateway {cluster.GatewayPort}.");
         }
         catch (Exception e) when (e is StackExchange.Redis.RedisException or ArgumentException or TimeoutException)
         {
-            return new DoctorCheck("cluster", CheckStatus.Failed, $"Cluster:Mode is Redis but Redis ({cluster.Redis}) does not answer: {OperationsHost.Reason(e)}.",
+            return new DoctorCheck("cluster", CheckStatus.Failed, $"Cluster:Mode is Redis but Redis at {endpoints} does not answer: {OperationsHost.Reason(e)}.",
                 "Check Cluster:Redis (host:port) and that Redis runs and accepts this machine; without it no node starts its lanes.");
         }
+    }
+
+    /// <summary>
+    /// The silo or gateway port already taken: a warning only, since the doctor often runs beside the started server,
+    /// whose own silo holds them; a start with them taken is refused.
+    /// </summary>
+    private static DoctorCheck? PortsInUse(ClusterOptions cluster)
+    {
+        List<string> taken;
+        try
+        {
+            taken = [.. cluster.PortsInUse(cluster.ListenAddress())];
+        }
+        catch (InvalidOperationException e)
+        {
+            return new DoctorCheck("cluster", CheckStatus.Failed, e.Message, "Set Cluster:AdvertisedAddress to the address the other nodes use.");
+        }
+
+        return taken.Count == 0
+            ? null
+            : new DoctorCheck("cluster", CheckStatus.Warning, string.Join(" ", taken),
+                "Nothing to do if this node's server is running (its silo holds them); otherwise a start is refused: free the port or change the setting named.");
     }
 
     private static async Task<IEnumerable<DoctorCheck>> ConnectionChecksAsync(IServiceProvider services, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Passerelle.Core.Lanes;
 using Passerelle.Core.Webhooks;
 
 namespace Passerelle.Server.Webhooks;
@@ -10,7 +11,7 @@ namespace Passerelle.Server.Webhooks;
 /// its work by conditional updates. A failed round is logged and the next one tries again.
 /// </summary>
 internal sealed partial class WebhookDispatcherWorker(
-    IServiceScopeFactory scopes, IOptions<WebhookOptions> options, TimeProvider time, ILogger<WebhookDispatcherWorker> logger) : BackgroundService
+    IServiceScopeFactory scopes, IOptions<WebhookOptions> options, TimeProvider time, NodeHealth health, ILogger<WebhookDispatcherWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -19,6 +20,13 @@ internal sealed partial class WebhookDispatcherWorker(
             var busy = false;
             try
             {
+                // No round while the node cannot reach its database: it would fail, and log so, every poll interval.
+                if (!health.CanWork && !health.Stopping)
+                {
+                    await Task.Delay(NodeHealth.Interval, time, stoppingToken);
+                    continue;
+                }
+
                 await using var scope = scopes.CreateAsyncScope();
                 var (fanOut, delivery) = await scope.ServiceProvider.GetRequiredService<WebhookDispatcher>().RunOnceAsync(stoppingToken);
                 busy = fanOut.Events >= options.Value.BatchSize || (delivery.MoreDue && delivery.Attempted > 0);
@@ -29,7 +37,10 @@ internal sealed partial class WebhookDispatcherWorker(
             }
             catch (Exception e)
             {
-                Log.RoundFailed(logger, e);
+                if (!await health.ExplainsAsync(e))
+                {
+                    Log.RoundFailed(logger, e);
+                }
             }
 
             if (!busy)
