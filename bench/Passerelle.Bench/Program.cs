@@ -23,9 +23,9 @@ var clientScenarios = new List<(string Name, string Workload, string Target, Fun
     ("token stampede", $"{options.StampedeCallers} concurrent first calls on a cold cache", "exactly 1 token request",
         () => Scenarios.TokenStampedeAsync(bench, options.StampedeCallers)),
     ("saturation", $"1 credential, {options.SaturationRequests} requests, {options.SaturationCallers} concurrent callers",
-        "≥ 9.5 requests/s, 0 429s, peak in flight ≤ 8", () => Scenarios.SaturationAsync(bench, options.SaturationRequests, options.SaturationCallers)),
+        "≥ 9.2 requests/s (the 75 ms margin caps it at 9.3), 0 429s, peak in flight ≤ 8", () => Scenarios.SaturationAsync(bench, options.SaturationRequests, options.SaturationCallers)),
     ("many credentials", $"{options.Credentials} credentials in parallel, {options.RequestsPerCredential} requests each",
-        "each ≥ 9.5 requests/s, 0 429s, token requests = credentials", () => Scenarios.ManyCredentialsAsync(bench, options.Credentials, options.RequestsPerCredential)),
+        "each ≥ 9.2 requests/s, 0 429s, token requests = credentials", () => Scenarios.ManyCredentialsAsync(bench, options.Credentials, options.RequestsPerCredential)),
     ("naive baseline", $"1 credential, {options.SaturationCallers} callers, token per call, 429 retried at once, for {options.BaselineSeconds} s",
         "none (comparison)", () => Scenarios.NaiveBaselineAsync(bench, options.SaturationCallers, TimeSpan.FromSeconds(options.BaselineSeconds))),
 };

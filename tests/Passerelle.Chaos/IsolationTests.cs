@@ -37,7 +37,7 @@ public sealed class IsolationTests(ITestOutputHelper output)
         var healthy = cluster.Connections.Skip(1).ToList();
         var work = new Workload(cluster, await cluster.Nodes[0].NewKeyAsync("platform"), 2323);
 
-        // 6 applications/s for each healthy connection (its ceiling is about 4.75/s), 1/s for the victim, throughout.
+        // 6 applications/s for each healthy connection (its ceiling is about 4.65/s), 1/s for the victim, throughout.
         var feedFor = warmUp + baseline + outage + TimeSpan.FromSeconds(10);
         var feeding = new List<Task>();
         foreach (var connection in healthy)
