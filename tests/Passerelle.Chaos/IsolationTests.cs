@@ -19,7 +19,7 @@ public sealed class IsolationTests(ITestOutputHelper output)
     private static readonly string[] Latency = ["--latency-ms", "150", "--jitter-ms", "50"];
 
     /// <summary>
-    /// Three connections (full: ten) fed faster than SR lets them deliver, so each has a growing backlog; one of them
+    /// Three connections (full: five) fed faster than SR lets them deliver, so each has a growing backlog; one of them
     /// gets nothing but 503s from SR for a while (full: 10 minutes). Pass: the others deliver as many applications per
     /// second during the outage as before it (±10 %), the outage connection knocks gently (a probe, backing off) and,
     /// once SR is back, drains its queue without a single 429; nothing lost or duplicated.
@@ -27,7 +27,7 @@ public sealed class IsolationTests(ITestOutputHelper output)
     [SkippableFact]
     public async Task An_SR_outage_for_one_connection_leaves_the_others_throughput_alone_and_it_drains_afterwards()
     {
-        var others = ChaosSize.Full ? 9 : 2;
+        var others = ChaosSize.Full ? 4 : 2;
         var warmUp = TimeSpan.FromSeconds(15);
         var baseline = TimeSpan.FromSeconds(ChaosSize.Full ? 60 : 25);
         var outage = ChaosSize.Full ? TimeSpan.FromMinutes(10) : TimeSpan.FromSeconds(40);
@@ -37,12 +37,12 @@ public sealed class IsolationTests(ITestOutputHelper output)
         var healthy = cluster.Connections.Skip(1).ToList();
         var work = new Workload(cluster, await cluster.Nodes[0].NewKeyAsync("platform"), 2323);
 
-        // 6 applications/s for each healthy connection (its ceiling is about 4.65/s), 1/s for the victim, throughout.
+        // 5.5 applications/s for each healthy connection (its ceiling is about 4.65/s), 1/s for the victim, throughout.
         var feedFor = warmUp + baseline + outage + TimeSpan.FromSeconds(10);
         var feeding = new List<Task>();
         foreach (var connection in healthy)
         {
-            feeding.Add(work.SubmitAsync(work.Plan((int)(feedFor.TotalSeconds * 6), largeEvery: 0, connections: [connection]), feedFor));
+            feeding.Add(work.SubmitAsync(work.Plan((int)(feedFor.TotalSeconds * 5.5), largeEvery: 0, connections: [connection]), feedFor));
         }
 
         var victimFeed = warmUp + baseline + outage;
