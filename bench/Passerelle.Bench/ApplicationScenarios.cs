@@ -247,7 +247,7 @@ internal static class ApplicationScenarios
     }
 
     /// <summary>Onboards a seeded company as an account manager does; its probe makes it Active.</summary>
-    private static async Task<string> ConnectAsync(ServerProcess server, BenchContext bench, string company)
+    internal static async Task<string> ConnectAsync(ServerProcess server, BenchContext bench, string company)
     {
         var response = await server.Admin().PostAsJsonAsync("/api/v1/connections", new
         {
@@ -261,7 +261,7 @@ internal static class ApplicationScenarios
     }
 
     /// <summary>The connection's open jobs, once its first sync brought them.</summary>
-    private static async Task<List<string>> OpenJobsAsync(HttpClient platform, string connection)
+    internal static async Task<List<string>> OpenJobsAsync(HttpClient platform, string connection)
     {
         var waited = Stopwatch.StartNew();
         while (waited.Elapsed < TimeSpan.FromMinutes(2))
@@ -305,6 +305,9 @@ internal sealed class BenchDatabase(string? server, string? connectionString, st
 {
     public string? ConnectionString { get; } = connectionString;
 
+    /// <summary>The PostgreSQL database's name (null on SQLite), for what <c>pg_stat_activity</c> says of it.</summary>
+    public string? Name { get; } = name;
+
     public static async Task<BenchDatabase> CreateAsync(string? postgres)
     {
         if (postgres is null)
@@ -333,7 +336,7 @@ internal sealed class BenchDatabase(string? server, string? connectionString, st
         NpgsqlConnection.ClearAllPools();
         await using var admin = new NpgsqlConnection(server);
         await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", admin);
         await drop.ExecuteNonQueryAsync();
     }
 }

@@ -14,6 +14,23 @@ if (options is null)
 
 Console.WriteLine($"Starting the sandbox out of process (latency {options.LatencyMs} ± {options.JitterMs} ms)…");
 await using var bench = await BenchContext.StartAsync(options.LatencyMs, options.JitterMs);
+if (options.Suite == "soak")
+{
+    // One long run, not a scenario repeated: its own report (per-minute table and charts) and its own verdict.
+    Console.WriteLine($"Sandbox at {bench.Sandbox.BaseAddress}; soak of {options.SoakMinutes} min.");
+    var soak = await SoakScenario.RunAsync(bench, new SoakOptions(options.SoakMinutes, options.SoakConnections, options.SoakRate, options.Postgres));
+    var soakMarkdown = SoakReport.Markdown(soak, Report.Machine(options, runs: false));
+    Console.WriteLine();
+    Console.WriteLine(soakMarkdown);
+    if (options.DocsPath is { } soakDocs)
+    {
+        Report.WriteInto(soakDocs, soakMarkdown, options.Suite);
+        Console.WriteLine($"Written into {soakDocs}.");
+    }
+
+    return soak.Passed ? 0 : 1;
+}
+
 Console.WriteLine($"Sandbox at {bench.Sandbox.BaseAddress}; {options.Runs} run(s) per scenario{(options.Quick ? ", quick sizes" : "")}.");
 
 var clientScenarios = new List<(string Name, string Workload, string Target, Func<Task<RunResult>> Run)>
@@ -129,6 +146,11 @@ internal sealed record BenchOptions
     public int DeliveryApplications { get; init; } = 2000;
     public int DeliveryConnections { get; init; } = 20;
     public TimeSpan DeliveryBound { get; init; } = TimeSpan.FromMinutes(10);
+    public int SoakMinutes { get; init; } = 60;
+    public int SoakConnections { get; init; } = 100;
+
+    /// <summary>Twice the expected peak, taken as one application per connection per minute.</summary>
+    public double SoakRate { get; init; } = 2;
 
     public const string Help = """
         Usage: dotnet run -c Release --project bench/Passerelle.Bench -- [options]
@@ -136,7 +158,8 @@ internal sealed record BenchOptions
           --runs N          runs per scenario (default 3; the report gives each run and the median)
           --suite NAME      client (default: the SR client under SR's limits), job-sync (job sync at scale),
                             intake (applications/s and 202 latency of the server) or delivery (applications delivered
-                            to 20 connections within SR's limits); intake and delivery run the server out of process
+                            to 20 connections within SR's limits) or soak (an hour at twice the expected load, sampled
+                            every minute); intake, delivery and soak run the server out of process
           --only NAME       one scenario: uploads, "token stampede", saturation, "naive baseline", "many credentials";
                             with --suite job-sync: "large company", "many connections";
                             with --suite intake or delivery: "intake, SQLite", "delivery, PostgreSQL",
@@ -146,6 +169,10 @@ internal sealed record BenchOptions
           --cv-bytes N      the CVs' size for intake and delivery (default 200000)
           --postgres CONN   also run intake and delivery on PostgreSQL (a database is created on that server and
                             dropped); default: PASSERELLE_TEST_POSTGRES when set
+          --minutes N, --connections N, --per-connection-per-minute R
+                            the soak's length, connections and rate (default 60 minutes, 100 connections, 2 applications
+                            per connection per minute: twice the expected peak of 1); on PostgreSQL with --postgres,
+                            else SQLite
           --quick           small sizes, for a smoke test (figures not comparable with the targets)
           --no-docs         print only; by default the table is also written into docs/performance.md
         """;
@@ -161,7 +188,7 @@ internal sealed record BenchOptions
                     options = options with { Runs = runs };
                     i++;
                     break;
-                case "--suite" when i + 1 < args.Length && args[i + 1] is "client" or "job-sync" or "intake" or "delivery":
+                case "--suite" when i + 1 < args.Length && args[i + 1] is "client" or "job-sync" or "intake" or "delivery" or "soak":
                     options = options with { Suite = args[++i] };
                     break;
                 case "--only" when i + 1 < args.Length:
@@ -180,6 +207,18 @@ internal sealed record BenchOptions
                     break;
                 case "--cv-bytes" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var cvBytes) && cvBytes >= 1024:
                     options = options with { CvBytes = cvBytes };
+                    i++;
+                    break;
+                case "--minutes" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var minutes) && minutes >= 1:
+                    options = options with { SoakMinutes = minutes };
+                    i++;
+                    break;
+                case "--connections" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var connections) && connections >= 1:
+                    options = options with { SoakConnections = connections };
+                    i++;
+                    break;
+                case "--per-connection-per-minute" when i + 1 < args.Length && double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && rate > 0:
+                    options = options with { SoakRate = rate };
                     i++;
                     break;
                 case "--no-docs":
@@ -222,13 +261,20 @@ internal static class Report
 
     private static string End(string suite) => $"<!-- bench:{Marker(suite)}:end -->";
 
-    private static string Marker(string suite) => suite is "job-sync" or "intake" or "delivery" ? suite : "smartrecruiters-client";
+    private static string Marker(string suite) => suite is "job-sync" or "intake" or "delivery" or "soak" ? suite : "smartrecruiters-client";
+
+    /// <summary>The first line of a section: when, on what machine, against what sandbox.</summary>
+    public static string Machine(BenchOptions options, bool runs = true)
+    {
+        var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1_073_741_824.0;
+        return string.Create(CultureInfo.InvariantCulture, $"Measured {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {memory:0} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; sandbox out of process with {options.LatencyMs} ± {options.JitterMs} ms added latency and SR's default limits (10 requests/s, 8 in flight per credential)")
+            + (runs ? string.Create(CultureInfo.InvariantCulture, $"; {options.Runs} run(s) per scenario{(options.Quick ? " (**quick sizes: not comparable with the targets**)" : "")}.") : ".");
+    }
 
     public static string Markdown(List<(string Name, string Workload, string Target, List<RunResult> Runs)> report, BenchOptions options)
     {
         var text = new StringBuilder();
-        var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1_073_741_824.0;
-        text.AppendLine(CultureInfo.InvariantCulture, $"Measured {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {memory:0} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; sandbox out of process with {options.LatencyMs} ± {options.JitterMs} ms added latency and SR's default limits (10 requests/s, 8 in flight per credential); {options.Runs} run(s) per scenario{(options.Quick ? " (**quick sizes: not comparable with the targets**)" : "")}.");
+        text.AppendLine(Machine(options));
         text.AppendLine();
         if (options.Suite is "intake" or "delivery")
         {
