@@ -25,7 +25,7 @@ public static class PdfFiles
         head.Add((4, $"<< /Length {content.Length} >>\nstream\n{content}endstream"));
 
         // Everything but the random stream's bytes, to size that stream so the file is exactly `length` long.
-        string Layout(int streamLength, out List<int> offsets, out string beforeData, out string afterData)
+        string Layout(int streamLength, int padding, out List<int> offsets, out string beforeData, out string afterData)
         {
             var text = new StringBuilder("%PDF-1.7\n%\u00e2\u00e3\n");
             offsets = [];
@@ -36,7 +36,7 @@ public static class PdfFiles
             }
 
             offsets.Add(Latin1(text));
-            text.Append(CultureInfo.InvariantCulture, $"5 0 obj\n<< /Length {streamLength} >>\nstream\n");
+            text.Append(CultureInfo.InvariantCulture, $"5 0 obj\n<< /Length {streamLength}{new string(' ', padding)} >>\nstream\n");
             beforeData = text.ToString();
             var xref = Latin1(text) + streamLength + "\nendstream\nendobj\n".Length;
             var tail = new StringBuilder("\nendstream\nendobj\n");
@@ -51,14 +51,26 @@ public static class PdfFiles
             return beforeData + afterData;
         }
 
-        // The stream's length appears in the layout, so its digits change the size: settle it in a few rounds.
-        var dataLength = length - Encoding.Latin1.GetByteCount(Layout(0, out _, out _, out _));
-        for (var round = 0; round < 4; round++)
+        // The stream's length appears in the layout, so its digits change the size. Near a power of ten no stream
+        // length fits exactly (one digit more overshoots, one fewer falls short), so the dictionary also takes spaces.
+        var (dataLength, padding) = (length - Encoding.Latin1.GetByteCount(Layout(0, 0, out _, out _, out _)), 0);
+        for (var round = 0; ; round++)
         {
-            dataLength = length - Encoding.Latin1.GetByteCount(Layout(dataLength, out _, out _, out _));
+            var total = Encoding.Latin1.GetByteCount(Layout(dataLength, padding, out _, out _, out _)) + dataLength;
+            if (total == length)
+            {
+                break;
+            }
+
+            if (round == 20)
+            {
+                throw new InvalidOperationException($"No layout of exactly {length} bytes was found.");
+            }
+
+            (dataLength, padding) = total > length ? (dataLength - (total - length), padding) : (dataLength, padding + (length - total));
         }
 
-        Layout(dataLength, out _, out var before, out var after);
+        Layout(dataLength, padding, out _, out var before, out var after);
         var file = new byte[length];
         var written = Encoding.Latin1.GetBytes(before, file);
         random.NextBytes(file.AsSpan(written, dataLength));

@@ -25,7 +25,7 @@ public sealed class NodeHealthTests
         var database = "passerelle_health_" + Guid.NewGuid().ToString("N")[..12];
         await ExecuteAsync(postgres!, $"CREATE DATABASE {database}");
         await using var proxy = TcpProxy.Start(target.Host!, target.Port);
-        var logs = new LogCollector();
+        var logs = new CapturedLogs();
         var app = new ApplicationServerFactory();
         var server = app.Server;
         server.Settings["Database:Provider"] = "Postgres";
@@ -80,7 +80,7 @@ public sealed class NodeHealthTests
             logs.Count(LogLevel.Information, "is kept until the database answers again").ShouldBeGreaterThan(0, "an SR answer came while the database was away");
             logs.Count(LogLevel.Warning, "cannot reach its database").ShouldBe(1, "one warning for the outage");
             logs.Count(LogLevel.Information, "reaches its database again").ShouldBe(1);
-            var lanes = logs.Lines.Where(l => l.Level >= LogLevel.Warning && l.Category is "Passerelle.Core.Lanes.ConnectionLane" or "Passerelle.Core.Lanes.LaneSupervisorWorker"
+            var lanes = logs.Entries.Where(l => l.Level >= LogLevel.Warning && l.Category is "Passerelle.Core.Lanes.ConnectionLane" or "Passerelle.Core.Lanes.LaneSupervisorWorker"
                 or "Passerelle.Core.Applications.DeliveryPump" or "Passerelle.Core.Applications.ApplicationDelivery").Select(l => $"{l.Category}: {l.Message}").ToList();
             string.Join("\n", lanes).ShouldBeEmpty("the lanes, their pumps and the supervisor say nothing of their own about the node's outage");
         }
@@ -102,7 +102,7 @@ public sealed class NodeHealthTests
         await ExecuteAsync(postgres!, $"CREATE DATABASE {database}");
         var (host, port) = (redis![..redis.LastIndexOf(':')], int.Parse(redis[(redis.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
         await using var proxy = TcpProxy.Start(host, port);
-        var logs = new LogCollector();
+        var logs = new CapturedLogs();
         var app = new ApplicationServerFactory();
         var server = app.Server;
         server.Settings["Database:Provider"] = "Postgres";

@@ -54,7 +54,7 @@ public sealed class CanarySweepTests
     public async Task Canaries_fed_through_the_whole_product_with_debug_logs_and_tracing_on_appear_nowhere()
     {
         var canaries = new Canaries();
-        var logs = new CapturingLoggerProvider();
+        var logs = new CapturedLogs();
         var spans = new List<Activity>();
         var answers = new ConcurrentQueue<Exchange>();
         var receiver = new RecordingReceiver();
@@ -68,7 +68,7 @@ public sealed class CanarySweepTests
         await using var app = server.WithWebHostBuilder(builder =>
         {
             // Every category at Trace for the capture, whatever appsettings.json says for the console.
-            builder.ConfigureLogging(logging => logging.AddProvider(logs).AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace));
+            builder.ConfigureLogging(logging => logging.AddProvider(logs).AddFilter<CapturedLogs>(null, LogLevel.Trace));
             builder.ConfigureTestServices(services =>
             {
                 // Real sockets to the sandbox process: only a socket handler makes HttpClient spans (url.full and its query).
@@ -217,7 +217,7 @@ public sealed class CanarySweepTests
         await app.DisposeAsync();
         var disk = Directory.EnumerateFiles(server.DataDirectory, "*", SearchOption.AllDirectories)
             .Select(f => (Where: "file " + Path.GetRelativePath(server.DataDirectory, f), Bytes: File.ReadAllBytes(f))).ToList();
-        var logLines = logs.Lines.ToList();
+        var logLines = logs.Entries.Select(e => e.Full).ToList();
         var spanTexts = spans.Select(Describe).ToList();
 
         // Positive controls: each place was read and holds what it should, so a sweep that finds nothing means something.
@@ -330,7 +330,7 @@ public sealed class CanarySweepTests
         {
             foreach (var (key, value) in tags ?? [])
             {
-                text.Append(" [").Append(key).Append('=').Append(CapturingLoggerProvider.Render(value)).Append(']');
+                text.Append(" [").Append(key).Append('=').Append(CapturedLogs.Render(value)).Append(']');
             }
         }
 
@@ -452,70 +452,6 @@ public sealed class CanarySweepTests
 
             var start = Math.Max(0, at - 100);
             return $"- {name} in {where}: …{text[start..Math.Min(text.Length, at + value.Length + 100)].ReplaceLineEndings(" ")}…";
-        }
-    }
-}
-
-/// <summary>
-/// Captures every log line of every category and level: the formatted message, the state's values, the exception
-/// (with its inner exceptions and data) and every scope, as a log sink would receive them.
-/// </summary>
-internal sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
-{
-    private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
-
-    public ConcurrentQueue<string> Lines { get; } = new();
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-    public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
-
-    public void Dispose()
-    {
-    }
-
-    internal static string Render(object? value) => value switch
-    {
-        null => "",
-        string s => s,
-        System.Collections.IEnumerable items => string.Join(", ", items.Cast<object?>().Select(Render)),
-        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
-    };
-
-    private static void Append(StringBuilder line, string label, object? value)
-    {
-        line.Append(" | ").Append(label).Append(": ").Append(value is string or null ? value : value.ToString());
-        if (value is IEnumerable<KeyValuePair<string, object?>> pairs)
-        {
-            foreach (var (key, item) in pairs)
-            {
-                line.Append(" [").Append(key).Append('=').Append(Render(item)).Append(']');
-            }
-        }
-    }
-
-    private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => owner._scopes.Push(state);
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            var line = new StringBuilder($"{logLevel} {category}[{eventId.Id}:{eventId.Name}] {formatter(state, exception)}");
-            Append(line, "state", state);
-            for (var e = exception; e is not null; e = e.InnerException)
-            {
-                line.Append(" | exception: ").Append(e);
-                foreach (System.Collections.DictionaryEntry entry in e.Data)
-                {
-                    line.Append(" [").Append(entry.Key).Append('=').Append(Render(entry.Value)).Append(']');
-                }
-            }
-
-            owner._scopes.ForEachScope((scope, text) => Append(text, "scope", scope), line);
-            owner.Lines.Enqueue(line.ToString());
         }
     }
 }
