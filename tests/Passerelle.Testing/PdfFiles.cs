@@ -36,7 +36,7 @@ public static class PdfFiles
             }
 
             offsets.Add(Latin1(text));
-            text.Append(CultureInfo.InvariantCulture, $"5 0 obj\n<< /Length {streamLength}{new string(' ', padding)} >>\nstream\n");
+            text.Append(CultureInfo.InvariantCulture, $"5 0 obj\n<< /Length {streamLength} >>\nstream\n");
             beforeData = text.ToString();
             var xref = Latin1(text) + streamLength + "\nendstream\nendobj\n".Length;
             var tail = new StringBuilder("\nendstream\nendobj\n");
@@ -46,30 +46,23 @@ public static class PdfFiles
                 tail.Append(CultureInfo.InvariantCulture, $"{offset:D10} 00000 n \n");
             }
 
-            tail.Append(CultureInfo.InvariantCulture, $"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
+            tail.Append(CultureInfo.InvariantCulture, $"trailer\n<< /Size 6 /Root 1 0 R{new string(' ', padding)} >>\nstartxref\n{xref}\n%%EOF\n");
             afterData = tail.ToString();
             return beforeData + afterData;
         }
 
-        // The stream's length appears in the layout, so its digits change the size. Near a power of ten no stream
-        // length fits exactly (one digit more overshoots, one fewer falls short), so the dictionary also takes spaces.
-        var (dataLength, padding) = (length - Encoding.Latin1.GetByteCount(Layout(0, 0, out _, out _, out _)), 0);
-        for (var round = 0; ; round++)
+        // The stream's length appears in the layout (its /Length, and the startxref after it), so its digits change the
+        // size. Start from the longest stream that could fit and shorten it until the file is not too long; near a power
+        // of ten no length fits exactly (one digit more overshoots, one fewer falls short), so the trailer takes the
+        // missing bytes as spaces. The padding sits after every offset, so it moves none of them.
+        var dataLength = length - Encoding.Latin1.GetByteCount(Layout(0, 0, out _, out _, out _));
+        int total;
+        while ((total = Encoding.Latin1.GetByteCount(Layout(dataLength, 0, out _, out _, out _)) + dataLength) > length)
         {
-            var total = Encoding.Latin1.GetByteCount(Layout(dataLength, padding, out _, out _, out _)) + dataLength;
-            if (total == length)
-            {
-                break;
-            }
-
-            if (round == 20)
-            {
-                throw new InvalidOperationException($"No layout of exactly {length} bytes was found.");
-            }
-
-            (dataLength, padding) = total > length ? (dataLength - (total - length), padding) : (dataLength, padding + (length - total));
+            dataLength -= total - length;
         }
 
+        var padding = length - total;
         Layout(dataLength, padding, out _, out var before, out var after);
         var file = new byte[length];
         var written = Encoding.Latin1.GetBytes(before, file);
