@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -78,6 +79,22 @@ public sealed class ServerProcessTests
         }
 
         SHA256.HashData(PdfFiles.Random(1, 5_000, "m")).ShouldNotBe(SHA256.HashData(PdfFiles.Random(2, 5_000, "m")));
+    }
+
+    [Fact]
+    public void The_log_search_finds_every_planted_value_among_thousands_ignoring_case_and_names_it_by_label()
+    {
+        var secrets = Enumerable.Range(0, 50_000).Select(i => ($"applicant #{i}'s e-mail", $"person-{i:D5}@example.org")).ToList();
+        secrets.Add(("a client secret", "S3cr3t-Value"));
+        var log = new StringBuilder();
+        for (var line = 0; line < 20_000; line++)
+        {
+            log.Append(CultureInfo.InvariantCulture, $"12:00:00.000 info: Passerelle.Core.Lanes.ConnectionLane[4] Lane {line}: delivered application {line}\n");
+        }
+
+        ServerProcess.Find(log.ToString(), secrets).ShouldBeEmpty();
+        log.Insert(log.Length / 2, "… PERSON-31337@EXAMPLE.ORG …").Append("trailing s3cr3t-value");
+        ServerProcess.Find(log.ToString(), secrets).Order(StringComparer.Ordinal).ShouldBe(["a client secret", "applicant #31337's e-mail"]);
     }
 
     [Fact]
