@@ -32,6 +32,8 @@ chmod 755 "$work"
 pg_started=""
 redis_pid=""
 cleanup() {
+  # A test host killed mid-run (the hang guard, Ctrl-C) leaves the servers and sandboxes it started behind.
+  if pkill -f "$PWD/tests/[^ ]*/bin/[^ ]*/Passerelle\.(Server|Sandbox)\.dll" 2>/dev/null; then log "stopped server or sandbox processes a test left behind"; fi
   if [ -n "$pg_started" ]; then as_pg "$(pg_bin)/pg_ctl" -D "$work/pg" -m immediate -w stop >/dev/null 2>&1; fi
   if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; fi
   if [ -f "$work/redis.pid" ]; then kill "$(cat "$work/redis.pid")" 2>/dev/null; fi

@@ -60,7 +60,8 @@ internal sealed class ChaosCluster : IAsyncDisposable
         var database = $"passerelle_chaos_{name.Replace('-', '_')}_{Guid.NewGuid().ToString("N")[..8]}";
         await ExecuteAsync(postgres, $"CREATE DATABASE {database}");
         var root = Directory.CreateTempSubdirectory($"passerelle-chaos-{name}-").FullName;
-        var sandbox = await SandboxProcess.StartAsync(["--seed", "none", .. sandboxArguments]);
+        var sandbox = await SandboxProcess.StartFavouredAsync(["--seed", "none", .. sandboxArguments]);
+        output.WriteLine(sandbox.Favoured ? "sandbox ahead of the nodes (nice -15), as SR on its own machines" : "sandbox at normal priority (not root): under saturation it stalls with the nodes");
         var settings = new Dictionary<string, string?>
         {
             ["Cluster:Mode"] = "Redis",
