@@ -382,6 +382,20 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         var why = process.HasExited ? $"exited with code {process.ExitCode}" : $"was not ready within {_options.ReadyTimeout.TotalSeconds:0} s";
+        if (process.HasExited)
+        {
+            // HasExited turns true before the output readers have delivered the last lines, which are the ones that
+            // say why (a CI run once read a tail without the refusal): wait for both streams' end of file.
+            try
+            {
+                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (TimeoutException)
+            {
+                Note("the output streams did not close within 10 s of the exit");
+            }
+        }
+
         Kill();
         throw new InvalidOperationException($"The server {why} (start #{Starts}). Last lines of {LogPath}:\n{Tail(40)}");
     }
