@@ -21,7 +21,8 @@ public static class SmartRecruitersServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<SmartRecruitersMetrics>();
-        services.TryAddSingleton(sp => new RateBudgets(sp.GetRequiredService<IOptionsMonitor<SmartRecruitersOptions>>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new RateBudgets(sp.GetRequiredService<IOptionsMonitor<SmartRecruitersOptions>>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Passerelle.SmartRecruiters.RateBudget")));
         services.TryAddSingleton(sp => new SrTransport(
             sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<RateBudgets>(), sp.GetRequiredService<IOptionsMonitor<SmartRecruitersOptions>>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SmartRecruitersMetrics>(), sp.GetRequiredService<ILoggerFactory>()));

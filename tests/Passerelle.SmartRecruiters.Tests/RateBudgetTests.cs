@@ -220,6 +220,111 @@ public sealed class RateBudgetTests
         elsewhere.Margin.ShouldBe(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(0.01), "another process learns nothing");
     }
 
+    [Fact]
+    public async Task On_a_strict_node_a_request_counts_until_a_second_after_its_answer()
+    {
+        var node = new NodeMargin();
+        node.Throttled(0, 0, _clock.GetTimestamp(), _clock.TimestampFrequency);
+        var budget = Budget(concurrency: 100, node: node);
+
+        // Ten leave at 0 and are answered at 300 ms: any of them may have reached SR as late as that.
+        var leases = new List<IDisposable>();
+        for (var i = 0; i < 10; i++)
+        {
+            leases.Add(await budget.AcquireAsync(CancellationToken.None));
+        }
+
+        var eleventh = budget.AcquireAsync(CancellationToken.None).AsTask();
+        _clock.Advance(TimeSpan.FromMilliseconds(300));
+        leases.ForEach(l => l.Dispose());
+
+        // A healthy node would send the eleventh at 1,020 ms (the margin); a strict one a second after the answers.
+        await StepAsync(TimeSpan.FromMilliseconds(999));
+        eleventh.IsCompleted.ShouldBeFalse("SR may have counted the ten as late as 300 ms");
+        await StepAsync(TimeSpan.FromMilliseconds(1));
+        (await eleventh.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+    }
+
+    [Fact]
+    public async Task On_a_strict_node_a_request_in_flight_counts_however_long_it_takes()
+    {
+        var node = new NodeMargin();
+        node.Throttled(0, 0, _clock.GetTimestamp(), _clock.TimestampFrequency);
+        var budget = Budget(concurrency: 100, node: node);
+        var leases = new List<IDisposable>();
+        for (var i = 0; i < 10; i++)
+        {
+            leases.Add(await budget.AcquireAsync(CancellationToken.None));
+        }
+
+        // The ten are still unanswered at 5 s: they may all reach SR now, so an eleventh must not go.
+        var eleventh = budget.AcquireAsync(CancellationToken.None).AsTask();
+        for (var i = 0; i < 10; i++)
+        {
+            await StepAsync(TimeSpan.FromMilliseconds(500));
+        }
+
+        eleventh.IsCompleted.ShouldBeFalse();
+        leases[0].Dispose();
+        await StepAsync(TimeSpan.FromMilliseconds(999));
+        eleventh.IsCompleted.ShouldBeFalse("the answered one still counts for a second");
+        await StepAsync(TimeSpan.FromMilliseconds(1));
+        (await eleventh.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+        leases.Skip(1).ToList().ForEach(l => l.Dispose());
+    }
+
+    [Fact]
+    public async Task A_timer_late_beyond_the_margin_makes_the_node_strict_for_thirty_seconds()
+    {
+        var node = new NodeMargin();
+        var budget = Budget(concurrency: 100, node: node);
+        for (var i = 0; i < 10; i++)
+        {
+            (await budget.AcquireAsync(CancellationToken.None)).Dispose();
+        }
+
+        // The eleventh is due at 1,020 ms; a timer 15 ms late is within the 20 ms margin.
+        var onTime = budget.AcquireAsync(CancellationToken.None).AsTask();
+        await StepAsync(TimeSpan.FromMilliseconds(1035));
+        (await onTime.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+        node.IsStrict(_clock.GetTimestamp()).ShouldBeFalse("15 ms late is within the margin");
+
+        // Nine more fill the window; the next is due a window after the first of them, and fires 200 ms late.
+        for (var i = 0; i < 9; i++)
+        {
+            (await budget.AcquireAsync(CancellationToken.None)).Dispose();
+        }
+
+        var late = budget.AcquireAsync(CancellationToken.None).AsTask();
+        await StepAsync(TimeSpan.FromMilliseconds(1220));
+        (await late.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+        node.IsStrict(_clock.GetTimestamp()).ShouldBeTrue("a timer 200 ms late means requests may leave as late");
+
+        _clock.Advance(NodeMargin.StrictHold - TimeSpan.FromMilliseconds(1));
+        node.IsStrict(_clock.GetTimestamp()).ShouldBeTrue();
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        node.IsStrict(_clock.GetTimestamp()).ShouldBeFalse("30 s without a late timer or a 429");
+    }
+
+    [Fact]
+    public void A_429_makes_the_node_strict()
+    {
+        var node = new NodeMargin();
+        var budget = Budget(node: node);
+        node.IsStrict(_clock.GetTimestamp()).ShouldBeFalse();
+
+        budget.Observe(429, Headers(("Retry-After", "1")));
+
+        node.IsStrict(_clock.GetTimestamp()).ShouldBeTrue("a 429 despite the window means the margin did not hold");
+    }
+
+    /// <summary>Moves the fake clock and lets the budget's timer continuations run.</summary>
+    private async Task StepAsync(TimeSpan step)
+    {
+        _clock.Advance(step);
+        await Task.Delay(50);
+    }
+
     private static HttpResponseHeaders Headers(params (string Name, string Value)[] headers)
     {
         using var response = new HttpResponseMessage();

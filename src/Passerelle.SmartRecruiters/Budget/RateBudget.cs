@@ -1,15 +1,17 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http.Headers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Passerelle.SmartRecruiters.Budget;
 
 /// <summary>One <see cref="RateBudget"/> per credential, shared by every caller in the process.</summary>
-internal sealed class RateBudgets(IOptionsMonitor<SmartRecruitersOptions> options, TimeProvider time)
+internal sealed class RateBudgets(IOptionsMonitor<SmartRecruitersOptions> options, TimeProvider time, ILogger? logger = null)
 {
     private readonly ConcurrentDictionary<string, RateBudget> _budgets = new(StringComparer.Ordinal);
-    private readonly NodeMargin _node = new();
+    private readonly NodeMargin _node = new(logger);
 
     public RateBudget For(string credentialKey) =>
         _budgets.GetOrAdd(credentialKey, _ => new RateBudget(options.CurrentValue, time, _node));
@@ -20,12 +22,79 @@ internal sealed class RateBudgets(IOptionsMonitor<SmartRecruitersOptions> option
 /// means requests reach SR less evenly than they leave, and that is a property of this node and its network, not
 /// of one credential. So a 429 on any credential widens every credential's margin, and long runs without one
 /// narrow it back. Each credential still keeps its own margin too; the wider of the two applies.
+/// <para>
+/// It also knows when the margin cannot be trusted at all: when this node's own timers fire later than the margin
+/// (an overloaded or stalled process), or SR answers 429 despite the window, a request may reach SR any time before
+/// its answer comes back. The node is then <em>strict</em> for <see cref="StrictHold"/>: every credential counts
+/// each request in its window until a second after its answer, which no transit delay can defeat (SR counted it
+/// before it answered), at the price of the round trip's share of the second. A healthy node keeps the cheaper
+/// send-time count.
+/// </para>
 /// </summary>
-internal sealed class NodeMargin
+internal sealed partial class NodeMargin(ILogger? logger = null)
 {
+    /// <summary>How long a node stays strict after its last late timer or 429.</summary>
+    internal static readonly TimeSpan StrictHold = TimeSpan.FromSeconds(30);
+
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
     private readonly Lock _gate = new();
     private long _extraTicks;
     private long _successes;
+    private long _strictUntil = long.MinValue;
+    private bool _strict;
+
+    /// <summary>Whether requests count until a second after their answer (see the class summary) at <paramref name="now"/>.</summary>
+    public bool IsStrict(long now)
+    {
+        bool left;
+        lock (_gate)
+        {
+            left = _strict && now >= _strictUntil;
+            if (left)
+            {
+                _strict = false;
+            }
+        }
+
+        if (left)
+        {
+            Log.StrictEnded(_logger, StrictHold.TotalSeconds);
+        }
+
+        return !left && now < Volatile.Read(ref _strictUntil);
+    }
+
+    /// <summary>
+    /// A timer of this node fired <paramref name="lateTicks"/> after its time. Beyond <paramref name="marginTicks"/>,
+    /// requests may leave as late after their stamp, and the margin no longer covers them: the node turns strict.
+    /// </summary>
+    public void TimerFired(long lateTicks, long marginTicks, long now, long frequency)
+    {
+        if (lateTicks > marginTicks)
+        {
+            BecomeStrict(now, frequency, lateTicks * 1000 / frequency, throttled: false);
+        }
+    }
+
+    private void BecomeStrict(long now, long frequency, long lateMilliseconds, bool throttled)
+    {
+        bool entered;
+        lock (_gate)
+        {
+            entered = !_strict;
+            _strict = true;
+            Volatile.Write(ref _strictUntil, now + (long)(StrictHold.TotalSeconds * frequency));
+        }
+
+        if (entered && throttled)
+        {
+            Log.StrictAfter429(_logger);
+        }
+        else if (entered)
+        {
+            Log.StrictAfterLateTimer(_logger, lateMilliseconds);
+        }
+    }
 
     public long ExtraTicks
     {
@@ -38,13 +107,15 @@ internal sealed class NodeMargin
         }
     }
 
-    public void Throttled(long step, long max)
+    public void Throttled(long step, long max, long now, long frequency)
     {
         lock (_gate)
         {
             _successes = 0;
             _extraTicks = Math.Min(max, _extraTicks + step);
         }
+
+        BecomeStrict(now, frequency, 0, throttled: true);
     }
 
     public void Succeeded(long threshold, long step)
@@ -58,6 +129,21 @@ internal sealed class NodeMargin
             }
         }
     }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning,
+            "This node's timers fire {LateMilliseconds} ms late (an overloaded or stalled process): requests to SmartRecruiters may reach it later than they are counted here, so each now counts in its credential's window until a second after its answer. Slower, but safe from 429s; it ends after 30 s on time. Give the node more CPU if this repeats.")]
+        public static partial void StrictAfterLateTimer(ILogger logger, long lateMilliseconds);
+
+        [LoggerMessage(2, LogLevel.Warning,
+            "SmartRecruiters answered 429 despite the rate window: requests reach it less evenly than they leave, so each now counts in its credential's window until a second after its answer, for at least 30 s.")]
+        public static partial void StrictAfter429(ILogger logger);
+
+        [LoggerMessage(3, LogLevel.Information,
+            "Requests to SmartRecruiters count from when they leave again: no late timer or 429 for {Seconds} s.")]
+        public static partial void StrictEnded(ILogger logger, double seconds);
+    }
 }
 
 /// <summary>
@@ -66,15 +152,17 @@ internal sealed class NodeMargin
 /// window allows, so waiting callers queue in order instead of stampeding. SR's headers can only tighten it; 429s
 /// pause the whole credential (Retry-After when SR sends one, jittered exponential backoff otherwise) and widen the
 /// margin, since a 429 despite the window means requests reach SR less evenly than they leave; a long run without
-/// one narrows it back towards the configured value.
+/// one narrows it back towards the configured value. While the node is strict (see <see cref="NodeMargin"/>), a slot
+/// ends a second after its request's answer if that is later than its send-time end.
 /// </summary>
 internal sealed class RateBudget
 {
     private readonly TimeProvider _time;
     private readonly SmartRecruitersOptions _options;
     private readonly Lock _gate = new();
-    // Live send slots (reserved or sent), sorted by time. Reservations are handed out in order, never before the
-    // latest one, so only the window before a new slot needs checking.
+    // Live send slots (reserved, sent, or answered but still counting), sorted by send time. Reservations are handed
+    // out in order, never before the latest one, so every live slot has left (or will) before a new one. A slot
+    // stays until it is answered, whatever the mode, so that a node turning strict still knows what is in flight.
     private readonly List<Slot> _window = [];
     private readonly LinkedList<TaskCompletionSource> _waiters = new();
     private readonly long _secondTicks;
@@ -154,7 +242,8 @@ internal sealed class RateBudget
                 lock (_gate)
                 {
                     var now = _time.GetTimestamp();
-                    Prune(now);
+                    var strict = _node.IsStrict(now);
+                    Prune(now, strict);
                     var at = Math.Max(now, _pausedUntil);
                     if (_window.Count > 0)
                     {
@@ -163,7 +252,17 @@ internal sealed class RateBudget
 
                     if (_window.Count >= _rateLimit)
                     {
-                        at = Math.Max(at, _window[_window.Count - _rateLimit].At + EffectiveWindow());
+                        // Every live slot starts by then, so the new one fits once all but limit - 1 have ended. An
+                        // unanswered slot of a strict node ends at the earliest a second from now: the caller wakes
+                        // then and checks again.
+                        var ends = new long[_window.Count];
+                        for (var i = 0; i < ends.Length; i++)
+                        {
+                            ends[i] = End(_window[i], now, strict, earliest: true);
+                        }
+
+                        Array.Sort(ends);
+                        at = Math.Max(at, ends[ends.Length - _rateLimit]);
                     }
 
                     slot = new Slot { At = at };
@@ -176,6 +275,10 @@ internal sealed class RateBudget
                     if (wait > TimeSpan.Zero)
                     {
                         await Task.Delay(wait, _time, cancellationToken);
+
+                        // How late the timer fired is how late this node runs: requests leave as late after their
+                        // stamp, beyond what the margin allows for.
+                        _node.TimerFired(_time.GetTimestamp() - slot.At, _baseMarginTicks, _time.GetTimestamp(), _secondTicks);
                     }
                 }
                 catch
@@ -192,7 +295,7 @@ internal sealed class RateBudget
                 {
                     var now = _time.GetTimestamp();
                     _window.Remove(slot);
-                    if (now < _pausedUntil || WouldExceed(now))
+                    if (now < _pausedUntil || WouldExceed(now, _node.IsStrict(now)))
                     {
                         // A 429 paused the credential while this caller waited, or a request granted before it left
                         // later than its slot (see Lease.Sent), so sending now would put one too many in SR's
@@ -234,15 +337,16 @@ internal sealed class RateBudget
             }
 
             var now = _time.GetTimestamp();
-            Prune(now);
+            Prune(now, _node.IsStrict(now));
             if (learnLimits && status != 429 && Header(headers, "X-RateLimit-Remaining") is { } remaining)
             {
                 // SR counted more of our requests in its window than we sent in ours: someone else shares the
-                // credential (another process, another node). Count the difference as sent now.
-                var ours = _window.Count(s => s.At <= now);
+                // credential (another process, another node). Count the difference as sent (and answered) now.
+                var window = EffectiveWindow();
+                var ours = _window.Count(s => s.At <= now && now - s.At < window);
                 for (var extra = _rateLimit - remaining - ours - 1; extra > 0; extra--)
                 {
-                    Insert(new Slot { At = now });
+                    Insert(new Slot { At = now, Answered = now });
                 }
             }
 
@@ -262,7 +366,7 @@ internal sealed class RateBudget
             _consecutiveThrottles++;
             _successesSinceThrottle = 0;
             _windowTicks = Math.Min(_secondTicks + _maxMarginTicks, _windowTicks + Ticks(MarginStep));
-            _node.Throttled(Ticks(MarginStep), _maxMarginTicks - _baseMarginTicks);
+            _node.Throttled(Ticks(MarginStep), _maxMarginTicks - _baseMarginTicks, now, _secondTicks);
             var pause = headers.RetryAfter switch
             {
                 { Delta: { } delta } => delta,
@@ -275,32 +379,48 @@ internal sealed class RateBudget
         }
     }
 
-    private void Prune(long now)
+    /// <summary>Drops the slots that are answered and no longer count.</summary>
+    private void Prune(long now, bool strict) => _window.RemoveAll(s => s.Answered is not null && End(s, now, strict, earliest: false) <= now);
+
+    /// <summary>
+    /// When <paramref name="slot"/> stops counting: a window after it left; on a strict node, also not before a second
+    /// after its answer. An unanswered slot of a strict node counts until it is answered, so its end is unknown:
+    /// <paramref name="earliest"/> gives the soonest it can be (answered now), otherwise it never ends.
+    /// </summary>
+    private long End(Slot slot, long now, bool strict, bool earliest)
     {
-        var expired = 0;
-        var window = EffectiveWindow();
-        while (expired < _window.Count && now - _window[expired].At >= window)
+        var sent = slot.At + EffectiveWindow();
+        if (!strict)
         {
-            expired++;
+            return sent;
         }
 
-        _window.RemoveRange(0, expired);
+        var answered = slot.Answered is { } at ? at + _secondTicks : earliest ? Math.Max(now, slot.At) + _secondTicks : long.MaxValue;
+        return Math.Max(sent, answered);
     }
 
-    /// <summary>Whether a request leaving at <paramref name="now"/> would be one too many in the window that ends then.</summary>
-    private bool WouldExceed(long now)
+    /// <summary>Whether a request leaving at <paramref name="now"/> would be one too many in SR's window.</summary>
+    private bool WouldExceed(long now, bool strict)
     {
-        var window = EffectiveWindow();
         var count = 0;
         foreach (var other in _window)
         {
-            if (other.At <= now && now - other.At < window)
+            if (other.At <= now && now < End(other, now, strict, earliest: false))
             {
                 count++;
             }
         }
 
         return count >= _rateLimit;
+    }
+
+    /// <summary>The request of <paramref name="slot"/> has its answer (or never left): on a strict node it counts a second more.</summary>
+    private void Answered(Slot slot)
+    {
+        lock (_gate)
+        {
+            slot.Answered ??= _time.GetTimestamp();
+        }
     }
 
     /// <summary>
@@ -408,7 +528,11 @@ internal sealed class RateBudget
 
     internal sealed class Slot
     {
+        /// <summary>When the request leaves (or is due to).</summary>
         public long At { get; set; }
+
+        /// <summary>When its answer was read, or it was given up; null while in flight.</summary>
+        public long? Answered { get; set; }
     }
 
     internal sealed class Lease(RateBudget budget, Slot slot) : IDisposable
@@ -422,6 +546,7 @@ internal sealed class RateBudget
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
+                budget.Answered(slot);
                 budget.ReleasePermit();
             }
         }
