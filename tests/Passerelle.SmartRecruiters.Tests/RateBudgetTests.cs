@@ -274,7 +274,7 @@ public sealed class RateBudgetTests
     }
 
     [Fact]
-    public async Task A_timer_late_beyond_the_margin_makes_the_node_strict_for_thirty_seconds()
+    public async Task A_timer_late_beyond_the_margin_makes_the_node_strict_for_five_seconds()
     {
         var node = new NodeMargin();
         var budget = Budget(concurrency: 100, node: node);
@@ -300,10 +300,10 @@ public sealed class RateBudgetTests
         (await late.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
         node.IsStrict(_clock.GetTimestamp()).ShouldBeTrue("a timer 200 ms late means requests may leave as late");
 
-        _clock.Advance(NodeMargin.StrictHold - TimeSpan.FromMilliseconds(1));
+        _clock.Advance(NodeMargin.LateTimerHold - TimeSpan.FromMilliseconds(1));
         node.IsStrict(_clock.GetTimestamp()).ShouldBeTrue();
         _clock.Advance(TimeSpan.FromMilliseconds(1));
-        node.IsStrict(_clock.GetTimestamp()).ShouldBeFalse("30 s without a late timer or a 429");
+        node.IsStrict(_clock.GetTimestamp()).ShouldBeFalse("5 s without a late timer");
     }
 
     [Fact]
@@ -316,6 +316,39 @@ public sealed class RateBudgetTests
         budget.Observe(429, Headers(("Retry-After", "1")));
 
         node.IsStrict(_clock.GetTimestamp()).ShouldBeTrue("a 429 despite the window means the margin did not hold");
+
+        // Jitter the node cannot see itself may go on: a 429 holds for longer than a late timer.
+        _clock.Advance(NodeMargin.ThrottledHold - TimeSpan.FromMilliseconds(1));
+        node.IsStrict(_clock.GetTimestamp()).ShouldBeTrue();
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        node.IsStrict(_clock.GetTimestamp()).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task The_watchdog_sees_a_stall_when_no_caller_waits_on_a_timer()
+    {
+        var options = new SmartRecruitersOptions { RateWindowMargin = TimeSpan.FromMilliseconds(20) };
+        using var budgets = new RateBudgets(new StaticOptions(options), _clock, watch: true);
+        budgets.For("credential");
+        await Task.Delay(100);
+
+        // Ticks on time, then one 20 ms late (within the margin): still healthy.
+        await StepAsync(RateBudgets.WatchdogPeriod);
+        await StepAsync(RateBudgets.WatchdogPeriod + TimeSpan.FromMilliseconds(20));
+        budgets.Node.IsStrict(_clock.GetTimestamp()).ShouldBeFalse();
+
+        // The process froze for 300 ms: the next tick fires that late.
+        await StepAsync(TimeSpan.FromMilliseconds(300));
+        budgets.Node.IsStrict(_clock.GetTimestamp()).ShouldBeTrue("a tick 275 ms late is a stall the margin does not cover");
+    }
+
+    private sealed class StaticOptions(SmartRecruitersOptions value) : Microsoft.Extensions.Options.IOptionsMonitor<SmartRecruitersOptions>
+    {
+        public SmartRecruitersOptions CurrentValue => value;
+
+        public SmartRecruitersOptions Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<SmartRecruitersOptions, string?> listener) => null;
     }
 
     /// <summary>Moves the fake clock and lets the budget's timer continuations run.</summary>

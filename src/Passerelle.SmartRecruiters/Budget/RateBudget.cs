@@ -7,14 +7,59 @@ using Microsoft.Extensions.Options;
 
 namespace Passerelle.SmartRecruiters.Budget;
 
-/// <summary>One <see cref="RateBudget"/> per credential, shared by every caller in the process.</summary>
-internal sealed class RateBudgets(IOptionsMonitor<SmartRecruitersOptions> options, TimeProvider time, ILogger? logger = null)
+/// <summary>
+/// One <see cref="RateBudget"/> per credential, shared by every caller in the process. From the first budget on, a
+/// watchdog ticks every <see cref="WatchdogPeriod"/> and reports how late each tick fires to the node's margin: a
+/// stall (a long GC pause, a starved thread pool) shows there within a tick, even when no caller happens to be
+/// waiting on a timer. By default it runs on the system clock only: on a test's fake clock a jump is not a stall.
+/// </summary>
+internal sealed class RateBudgets(IOptionsMonitor<SmartRecruitersOptions> options, TimeProvider time, ILogger? logger = null, bool? watch = null) : IDisposable
 {
+    internal static readonly TimeSpan WatchdogPeriod = TimeSpan.FromMilliseconds(25);
+
     private readonly ConcurrentDictionary<string, RateBudget> _budgets = new(StringComparer.Ordinal);
     private readonly NodeMargin _node = new(logger);
+    private readonly CancellationTokenSource _stopping = new();
+    private int _watching;
 
-    public RateBudget For(string credentialKey) =>
-        _budgets.GetOrAdd(credentialKey, _ => new RateBudget(options.CurrentValue, time, _node));
+    public RateBudget For(string credentialKey)
+    {
+        if ((watch ?? ReferenceEquals(time, TimeProvider.System)) && Interlocked.Exchange(ref _watching, 1) == 0)
+        {
+            _ = Task.Run(() => WatchAsync(_stopping.Token));
+        }
+
+        return _budgets.GetOrAdd(credentialKey, _ => new RateBudget(options.CurrentValue, time, _node));
+    }
+
+    /// <summary>The node's margin, shared by every budget.</summary>
+    internal NodeMargin Node => _node;
+
+    private async Task WatchAsync(CancellationToken stopping)
+    {
+        var margin = (long)(options.CurrentValue.RateWindowMargin.TotalSeconds * time.TimestampFrequency);
+        var period = (long)(WatchdogPeriod.TotalSeconds * time.TimestampFrequency);
+        try
+        {
+            while (true)
+            {
+                var due = time.GetTimestamp() + period;
+                await Task.Delay(WatchdogPeriod, time, stopping);
+                var now = time.GetTimestamp();
+                _node.TimerFired(now - due, margin, now, time.TimestampFrequency);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // The host stops.
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+    }
 }
 
 /// <summary>
@@ -25,16 +70,22 @@ internal sealed class RateBudgets(IOptionsMonitor<SmartRecruitersOptions> option
 /// <para>
 /// It also knows when the margin cannot be trusted at all: when this node's own timers fire later than the margin
 /// (an overloaded or stalled process), or SR answers 429 despite the window, a request may reach SR any time before
-/// its answer comes back. The node is then <em>strict</em> for <see cref="StrictHold"/>: every credential counts
-/// each request in its window until a second after its answer, which no transit delay can defeat (SR counted it
-/// before it answered), at the price of the round trip's share of the second. A healthy node keeps the cheaper
+/// its answer comes back. The node is then <em>strict</em>: every credential counts each request in its window until
+/// a second after its answer, which no transit delay can defeat (SR counted it before it answered), at the price of
+/// the round trip's share of the second. A stall harms the requests that left during it, which a strict count covers
+/// until a second after their answers: so strictness lasts <see cref="LateTimerHold"/> after the last late timer,
+/// and a node that stays overloaded stays strict (its budget is not what limits it then). A 429 comes from jitter
+/// the node may not see itself (its network, SR): <see cref="ThrottledHold"/>. A healthy node keeps the cheaper
 /// send-time count.
 /// </para>
 /// </summary>
 internal sealed partial class NodeMargin(ILogger? logger = null)
 {
-    /// <summary>How long a node stays strict after its last late timer or 429.</summary>
-    internal static readonly TimeSpan StrictHold = TimeSpan.FromSeconds(30);
+    /// <summary>How long a node stays strict after its last late timer: a second after the answers of the requests sent during the stall.</summary>
+    internal static readonly TimeSpan LateTimerHold = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a node stays strict after a 429.</summary>
+    internal static readonly TimeSpan ThrottledHold = TimeSpan.FromSeconds(30);
 
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
     private readonly Lock _gate = new();
@@ -58,7 +109,7 @@ internal sealed partial class NodeMargin(ILogger? logger = null)
 
         if (left)
         {
-            Log.StrictEnded(_logger, StrictHold.TotalSeconds);
+            Log.StrictEnded(_logger);
         }
 
         return !left && now < Volatile.Read(ref _strictUntil);
@@ -83,7 +134,8 @@ internal sealed partial class NodeMargin(ILogger? logger = null)
         {
             entered = !_strict;
             _strict = true;
-            Volatile.Write(ref _strictUntil, now + (long)(StrictHold.TotalSeconds * frequency));
+            var hold = throttled ? ThrottledHold : LateTimerHold;
+            Volatile.Write(ref _strictUntil, Math.Max(_strictUntil, now + (long)(hold.TotalSeconds * frequency)));
         }
 
         if (entered && throttled)
@@ -133,7 +185,7 @@ internal sealed partial class NodeMargin(ILogger? logger = null)
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Warning,
-            "This node's timers fire {LateMilliseconds} ms late (an overloaded or stalled process): requests to SmartRecruiters may reach it later than they are counted here, so each now counts in its credential's window until a second after its answer. Slower, but safe from 429s; it ends after 30 s on time. Give the node more CPU if this repeats.")]
+            "This node's timers fire {LateMilliseconds} ms late (an overloaded or stalled process): requests to SmartRecruiters may reach it later than they are counted here, so each now counts in its credential's window until a second after its answer. Slower, but safe from 429s; it ends after 5 s on time. Give the node more CPU if this lasts.")]
         public static partial void StrictAfterLateTimer(ILogger logger, long lateMilliseconds);
 
         [LoggerMessage(2, LogLevel.Warning,
@@ -141,8 +193,8 @@ internal sealed partial class NodeMargin(ILogger? logger = null)
         public static partial void StrictAfter429(ILogger logger);
 
         [LoggerMessage(3, LogLevel.Information,
-            "Requests to SmartRecruiters count from when they leave again: no late timer or 429 for {Seconds} s.")]
-        public static partial void StrictEnded(ILogger logger, double seconds);
+            "Requests to SmartRecruiters count from when they leave again: this node keeps time, and SmartRecruiters has not answered 429 lately.")]
+        public static partial void StrictEnded(ILogger logger);
     }
 }
 
