@@ -223,17 +223,8 @@ public sealed class RateBudgetTests
     [Fact]
     public async Task On_a_strict_node_a_request_counts_until_a_second_after_its_answer()
     {
-        var node = new NodeMargin();
-        node.Throttled(0, 0, _clock.GetTimestamp(), _clock.TimestampFrequency);
-        var budget = Budget(concurrency: 100, node: node);
-
         // Ten leave at 0 and are answered at 300 ms: any of them may have reached SR as late as that.
-        var leases = new List<IDisposable>();
-        for (var i = 0; i < 10; i++)
-        {
-            leases.Add(await budget.AcquireAsync(CancellationToken.None));
-        }
-
+        var (budget, leases) = await TenInFlightOnAStrictNodeAsync();
         var eleventh = budget.AcquireAsync(CancellationToken.None).AsTask();
         _clock.Advance(TimeSpan.FromMilliseconds(300));
         leases.ForEach(l => l.Dispose());
@@ -248,14 +239,7 @@ public sealed class RateBudgetTests
     [Fact]
     public async Task On_a_strict_node_a_request_in_flight_counts_however_long_it_takes()
     {
-        var node = new NodeMargin();
-        node.Throttled(0, 0, _clock.GetTimestamp(), _clock.TimestampFrequency);
-        var budget = Budget(concurrency: 100, node: node);
-        var leases = new List<IDisposable>();
-        for (var i = 0; i < 10; i++)
-        {
-            leases.Add(await budget.AcquireAsync(CancellationToken.None));
-        }
+        var (budget, leases) = await TenInFlightOnAStrictNodeAsync();
 
         // The ten are still unanswered at 5 s: they may all reach SR now, so an eleventh must not go.
         var eleventh = budget.AcquireAsync(CancellationToken.None).AsTask();
@@ -349,6 +333,21 @@ public sealed class RateBudgetTests
         public SmartRecruitersOptions Get(string? name) => value;
 
         public IDisposable? OnChange(Action<SmartRecruitersOptions, string?> listener) => null;
+    }
+
+    /// <summary>A budget of a node made strict by a 429, with ten requests sent now and not answered yet.</summary>
+    private async Task<(RateBudget Budget, List<IDisposable> Leases)> TenInFlightOnAStrictNodeAsync()
+    {
+        var node = new NodeMargin();
+        node.Throttled(0, 0, _clock.GetTimestamp(), _clock.TimestampFrequency);
+        var budget = Budget(concurrency: 100, node: node);
+        var leases = new List<IDisposable>();
+        for (var i = 0; i < 10; i++)
+        {
+            leases.Add(await budget.AcquireAsync(CancellationToken.None));
+        }
+
+        return (budget, leases);
     }
 
     /// <summary>Moves the fake clock and lets the budget's timer continuations run.</summary>

@@ -24,7 +24,8 @@ internal sealed class RateBudgets(IOptionsMonitor<SmartRecruitersOptions> option
 
     public RateBudget For(string credentialKey)
     {
-        if ((watch ?? ReferenceEquals(time, TimeProvider.System)) && Interlocked.Exchange(ref _watching, 1) == 0)
+        // Every request asks for its budget: a plain read keeps the interlocked exchange off that path once started.
+        if (Volatile.Read(ref _watching) == 0 && (watch ?? ReferenceEquals(time, TimeProvider.System)) && Interlocked.Exchange(ref _watching, 1) == 0)
         {
             _ = Task.Run(() => WatchAsync(_stopping.Token));
         }
@@ -307,14 +308,7 @@ internal sealed class RateBudget
                         // Every live slot starts by then, so the new one fits once all but limit - 1 have ended. An
                         // unanswered slot of a strict node ends at the earliest a second from now: the caller wakes
                         // then and checks again.
-                        var ends = new long[_window.Count];
-                        for (var i = 0; i < ends.Length; i++)
-                        {
-                            ends[i] = End(_window[i], now, strict, earliest: true);
-                        }
-
-                        Array.Sort(ends);
-                        at = Math.Max(at, ends[ends.Length - _rateLimit]);
+                        at = Math.Max(at, EarliestFree(now, strict));
                     }
 
                     slot = new Slot { At = at };
@@ -330,7 +324,8 @@ internal sealed class RateBudget
 
                         // How late the timer fired is how late this node runs: requests leave as late after their
                         // stamp, beyond what the margin allows for.
-                        _node.TimerFired(_time.GetTimestamp() - slot.At, _baseMarginTicks, _time.GetTimestamp(), _secondTicks);
+                        var fired = _time.GetTimestamp();
+                        _node.TimerFired(fired - slot.At, _baseMarginTicks, fired, _secondTicks);
                     }
                 }
                 catch
@@ -429,6 +424,20 @@ internal sealed class RateBudget
             _pausedUntil = Math.Max(_pausedUntil, now + (long)(pause.TotalSeconds * _time.TimestampFrequency));
             return pause;
         }
+    }
+
+    /// <summary>When all live slots but limit - 1 have ended (unanswered ones of a strict node at the earliest).</summary>
+    private long EarliestFree(long now, bool strict)
+    {
+        // A window holds a rate limit's worth of slots and the few in flight beyond it: the stack is enough.
+        Span<long> ends = _window.Count <= 256 ? stackalloc long[_window.Count] : new long[_window.Count];
+        for (var i = 0; i < ends.Length; i++)
+        {
+            ends[i] = End(_window[i], now, strict, earliest: true);
+        }
+
+        ends.Sort();
+        return ends[ends.Length - _rateLimit];
     }
 
     /// <summary>Drops the slots that are answered and no longer count.</summary>
