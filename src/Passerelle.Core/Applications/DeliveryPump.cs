@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -11,8 +10,13 @@ using Passerelle.SmartRecruiters;
 
 namespace Passerelle.Core.Applications;
 
-/// <summary>What a round of the pump did and when to look again.</summary>
-public sealed record DeliveryRound(int Delivered, int NeedsReview, int Failed, int Interrupted, string? PausedBecause, bool BackedOff, DateTimeOffset? NextDueAt)
+/// <summary>
+/// What a round of the pump did and when to look again. <paramref name="NodeUnavailable"/>: the round stopped because
+/// this node lost its database (or cluster) while it ran, as judged when the failure happened; the lane waits for
+/// the node without counting a failure of its own.
+/// </summary>
+public sealed record DeliveryRound(int Delivered, int NeedsReview, int Failed, int Interrupted, string? PausedBecause, bool BackedOff, DateTimeOffset? NextDueAt,
+    bool NodeUnavailable = false)
 {
     public static DeliveryRound Idle(DateTimeOffset? next) => new(0, 0, 0, 0, null, false, next);
 }
@@ -119,11 +123,12 @@ public sealed partial class DeliveryPump(
             await Task.WhenAll(workers);
         }
 
-        // The node's database went away mid-round: one failure for the lane to weigh (it pauses), not one per application.
-        state.Unavailable?.Throw();
-
-        var nextDue = state.RetryAt ?? await NextDueAsync(connectionId, cancellationToken);
-        var round = new DeliveryRound(state.Delivered, state.NeedsReview, state.Failed, interrupted, state.PausedBecause, state.RetryAt is not null, nextDue);
+        // The node's database went away mid-round: the verdict was made when the failure happened, and the round says
+        // so rather than rethrowing it. The round ends only once its other workers are done, and those hold SR's answers
+        // until the database is back: judged again then, the outage would look like the lane's own failure.
+        var nextDue = state.NodeUnavailable ? null : state.RetryAt ?? await NextDueAsync(connectionId, cancellationToken);
+        var round = new DeliveryRound(state.Delivered, state.NeedsReview, state.Failed, interrupted, state.PausedBecause, state.RetryAt is not null, nextDue,
+            state.NodeUnavailable);
         if (round.Delivered + round.NeedsReview + round.Failed + round.Interrupted > 0 || round.BackedOff)
         {
             Log.Round(logger, connectionId.Value, round.Delivered, round.NeedsReview, round.Failed, round.Interrupted, round.BackedOff);
@@ -153,7 +158,7 @@ public sealed partial class DeliveryPump(
                 lock (state)
                 {
                     state.Stop = true;
-                    state.Unavailable ??= ExceptionDispatchInfo.Capture(exception);
+                    state.NodeUnavailable = true;
                 }
 
                 Log.Unavailable(logger, applicationId);
@@ -231,7 +236,7 @@ public sealed partial class DeliveryPump(
         public int Failed;
         public DateTimeOffset? RetryAt;
         public string? PausedBecause;
-        public ExceptionDispatchInfo? Unavailable;
+        public bool NodeUnavailable;
     }
 
     private static partial class Log

@@ -27,6 +27,7 @@ internal sealed partial class ConnectionLane(
     private bool _deliveryNudged;
     private int _deliveryBackoffs;
     private int _deliveryFailures;
+    private int _unconfirmedOutages;
     private DateTimeOffset? _deliveryResumeAt;
     private string? _deliveryPausedBecause;
 
@@ -140,8 +141,25 @@ internal sealed partial class ConnectionLane(
             _deliveryFailures = 0;
             _deliveryPausedBecause = round.PausedBecause;
             var now = time.GetUtcNow();
-            if (round.BackedOff)
+            if (round.NodeUnavailable)
             {
+                // The node lost its database mid-round (it said so once): the applications wait where they are, and
+                // the lane looks again shortly, as when the round could not start. When the node's own check finds the
+                // database fine round after round, the failure is this lane's after all (a query that times out, say),
+                // and it is reported rather than retried in silence.
+                _unconfirmedOutages = health.CanWork ? _unconfirmedOutages + 1 : 0;
+                if (_unconfirmedOutages == UnconfirmedOutagesToWarn)
+                {
+                    Log.DatabaseFailsForThisLane(logger, Id.Value, _unconfirmedOutages);
+                }
+
+                _deliveryPausedBecause = health.PausedBecause ?? round.PausedBecause;
+                _deliveryResumeAt = null;
+                wait = NodeHealth.Interval;
+            }
+            else if (round.BackedOff)
+            {
+                _unconfirmedOutages = 0;
                 // The whole connection waits (SR did not take a request); the next round probes with one application.
                 _deliveryBackoffs++;
                 var resume = now + settings.Backoff(_deliveryBackoffs, null);
@@ -160,6 +178,7 @@ internal sealed partial class ConnectionLane(
                     _deliveryBackoffs = 0;
                 }
 
+                _unconfirmedOutages = 0;
                 _deliveryResumeAt = null;
                 wait = round.PausedBecause is not null || round.NextDueAt is null ? supervisor : Min(round.NextDueAt.Value - now, supervisor);
             }
@@ -205,6 +224,9 @@ internal sealed partial class ConnectionLane(
     }
 
     private static readonly TimeSpan MinimumDeliveryWait = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Rounds in a row stopped by database failures that the node's check does not confirm, before the lane warns.</summary>
+    internal const int UnconfirmedOutagesToWarn = 3;
 
     /// <summary>How long SR calls in flight may run on after the node began to stop (the host's own limit is 30 s by default).</summary>
     internal static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(20);
@@ -397,6 +419,9 @@ internal sealed partial class ConnectionLane(
 
         [LoggerMessage(5, LogLevel.Warning, "Lane {ConnectionId}: the delivery round failed ({Failures} in a row); it is tried again later")]
         public static partial void DeliveryFailed(ILogger logger, Exception exception, Guid connectionId, int failures);
+
+        [LoggerMessage(6, LogLevel.Warning, "Lane {ConnectionId}: {Rounds} delivery rounds in a row stopped on database failures while the node reaches its database; the applications wait. Check the database's load and logs")]
+        public static partial void DatabaseFailsForThisLane(ILogger logger, Guid connectionId, int rounds);
 
         [LoggerMessage(4, LogLevel.Information, "Lane {ConnectionId}: {Kind} sync {RunId} complete={Complete}, {SrCalls} SR calls, {Created} created, {Updated} updated, {Closed} closed")]
         public static partial void Synced(ILogger logger, Guid connectionId, Guid runId, string kind, bool complete, int srCalls, int created, int updated, int closed);

@@ -1,5 +1,7 @@
+using System.Data.Common;
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -89,6 +91,62 @@ public sealed class NodeHealthTests
             await app.DisposeAsync();
             NpgsqlConnection.ClearAllPools();
             await ExecuteAsync(postgres!, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+        }
+    }
+
+    [Fact]
+    public async Task A_database_failure_mid_round_that_the_node_does_not_confirm_pauses_the_lane_quietly_then_is_reported_if_it_persists()
+    {
+        // The create's fence (the write right before the request leaves) fails three times, as a query that times out
+        // would, while the node's own check finds the database fine: nothing was sent, so nothing is in doubt.
+        var fence = new FailingFence(times: ConnectionLaneRounds);
+        var logs = new CapturedLogs();
+        await using var app = new ApplicationServerFactory();
+        var server = app.Server;
+        server.TestServices.Add(services =>
+        {
+            services.AddSingleton<ILoggerProvider>(logs);
+            services.ConfigureDbContext<Core.Persistence.SqlitePasserelleDbContext>(o => o.AddInterceptors(fence));
+            services.ConfigureDbContext<Core.Persistence.PostgresPasserelleDbContext>(o => o.AddInterceptors(fence));
+        });
+        var tenant = await server.Sandbox.NewTenantAsync();
+        var (connectionId, jobs) = await Applications.OnboardAsync(server, tenant);
+        var platform = await Applications.PlatformAsync(server);
+
+        var id = await Applications.AcceptedAsync(platform, connectionId, jobs[0],
+            Applications.Form(Applications.Applicant($"fence-{Guid.NewGuid():N}@example.org"), Applications.Pdf(970)));
+        var ended = await Applications.WaitAsync(platform, id, "Delivered", "NeedsReview", "Failed");
+
+        ended.Str("state").ShouldBe("Delivered", ended.ToJsonString());
+        fence.Failed.ShouldBe(ConnectionLaneRounds, "each failed fence stopped its round before the request left");
+        (await tenant.CandidatesAsync()).Count.ShouldBe(1, "the applicant once in SR");
+        logs.Count(LogLevel.Warning, "the delivery round failed").ShouldBe(0, "a round the database stopped is not the lane's own failure");
+        logs.Count(LogLevel.Warning, "delivery rounds in a row stopped on database failures while the node reaches its database")
+            .ShouldBe(1, "the third unconfirmed round in a row is reported, once");
+        logs.Count(LogLevel.Warning, "cannot reach its database").ShouldBe(0, "the node's check found the database each time");
+    }
+
+    /// <summary>As many failures as the lane takes in silence before it warns (ConnectionLane.UnconfirmedOutagesToWarn).</summary>
+    private const int ConnectionLaneRounds = 3;
+
+    /// <summary>Fails the create's fence write (the application to Creating) a number of times, as a database timeout.</summary>
+    private sealed class FailingFence(int times) : DbCommandInterceptor
+    {
+        private int _failed;
+
+        public int Failed => Math.Min(Volatile.Read(ref _failed), times);
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result,
+            CancellationToken cancellationToken = default)
+        {
+            if (command.CommandText.StartsWith("UPDATE \"Applications\"", StringComparison.Ordinal)
+                && command.Parameters.Cast<DbParameter>().Any(p => p.Value is "Creating")
+                && Interlocked.Increment(ref _failed) <= times)
+            {
+                throw new TimeoutException("The test's database did not answer in time.");
+            }
+
+            return base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
         }
     }
 
