@@ -309,6 +309,50 @@ public sealed class RateBudgetTests
     }
 
     [Fact]
+    public async Task Sr_counting_more_requests_in_its_second_than_left_in_the_window_before_one_makes_the_node_strict()
+    {
+        var node = new NodeMargin();
+        var budget = Budget(concurrency: 100, node: node);
+        var sent = new List<(RateBudget.Lease Lease, long At)>();
+        async Task SendAsync()
+        {
+            var lease = await budget.AcquireAsync(CancellationToken.None);
+            lease.Sent();
+            sent.Add((lease, lease.SentAt!.Value));
+        }
+
+        void Answer(int request, int srCount)
+        {
+            sent[request].Lease.Dispose();
+            budget.Observe(200, Headers(("X-RateLimit-Limit", "10"), ("X-RateLimit-Remaining", (10 - srCount).ToString(System.Globalization.CultureInfo.InvariantCulture))),
+                sentAt: sent[request].At);
+        }
+
+        // Five requests 100 ms apart; the fourth's answer (200 ms later) counts all five: the fifth left after it but
+        // reached SR first, as requests in flight together do. Nothing reached SR later than the margin allows for.
+        for (var i = 0; i < 5; i++)
+        {
+            await SendAsync();
+            _clock.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        Answer(3, srCount: 5);
+        node.IsStrict(_clock.GetTimestamp()).ShouldBeFalse("SR counted no more than left here within the window");
+
+        // A sixth leaves at 1.4 s. SR counts three in its second as it arrives: itself, the fifth (left 1 s before it),
+        // and the fourth, which left 1.1 s before it (beyond the 20 ms margin) and so reached SR that much late.
+        _clock.Advance(TimeSpan.FromMilliseconds(900));
+        await SendAsync();
+        _clock.Advance(TimeSpan.FromMilliseconds(150));
+        Answer(5, srCount: 3);
+        node.IsStrict(_clock.GetTimestamp()).ShouldBeTrue("SR's count shows a request later than the margin: a 429 may follow");
+        budget.Margin.ShouldBe(TimeSpan.FromMilliseconds(20), "no 429 came, so the margin is not widened");
+
+        _clock.Advance(NodeMargin.LateTimerHold);
+        node.IsStrict(_clock.GetTimestamp()).ShouldBeFalse("5 s without another sign");
+    }
+
+    [Fact]
     public async Task The_watchdog_sees_a_stall_when_no_caller_waits_on_a_timer()
     {
         var options = new SmartRecruitersOptions { RateWindowMargin = TimeSpan.FromMilliseconds(20) };

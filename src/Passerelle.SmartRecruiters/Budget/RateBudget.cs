@@ -76,8 +76,11 @@ internal sealed class RateBudgets(IOptionsMonitor<SmartRecruitersOptions> option
 /// the round trip's share of the second. A stall harms the requests that left during it, which a strict count covers
 /// until a second after their answers: so strictness lasts <see cref="LateTimerHold"/> after the last late timer,
 /// and a node that stays overloaded stays strict (its budget is not what limits it then). A 429 comes from jitter
-/// the node may not see itself (its network, SR): <see cref="ThrottledHold"/>. A healthy node keeps the cheaper
-/// send-time count.
+/// the node may not see itself (its network, SR): <see cref="ThrottledHold"/>. SR's headers warn of such jitter
+/// before it costs a 429: an answer whose <c>X-RateLimit-Remaining</c> shows SR counting more of the credential's
+/// requests in its second than left here within the window before that request (see <see cref="RateBudget.Observe"/>)
+/// means a request reached SR later than the margin allows for, a stall on the way or at SR; the node turns strict
+/// for <see cref="LateTimerHold"/>, as after a late timer. A healthy node keeps the cheaper send-time count.
 /// </para>
 /// </summary>
 internal sealed partial class NodeMargin(ILogger? logger = null)
@@ -124,28 +127,35 @@ internal sealed partial class NodeMargin(ILogger? logger = null)
     {
         if (lateTicks > marginTicks)
         {
-            BecomeStrict(now, frequency, lateTicks * 1000 / frequency, throttled: false);
+            if (BecomeStrict(now, frequency, LateTimerHold))
+            {
+                Log.StrictAfterLateTimer(_logger, lateTicks * 1000 / frequency);
+            }
         }
     }
 
-    private void BecomeStrict(long now, long frequency, long lateMilliseconds, bool throttled)
+    /// <summary>
+    /// SR counted <paramref name="counted"/> of a credential's requests in its second where this node sent
+    /// <paramref name="sent"/> within the window before the request it answered: some reached SR later than the margin
+    /// allows for. The node turns strict before the bunching costs a 429.
+    /// </summary>
+    public void Warned(int counted, int sent, long now, long frequency)
     {
-        bool entered;
+        if (BecomeStrict(now, frequency, LateTimerHold))
+        {
+            Log.StrictAfterWarning(_logger, counted, sent);
+        }
+    }
+
+    /// <summary>Strict until at least <paramref name="hold"/> from now; true when the node was not strict before.</summary>
+    private bool BecomeStrict(long now, long frequency, TimeSpan hold)
+    {
         lock (_gate)
         {
-            entered = !_strict;
+            var entered = !_strict;
             _strict = true;
-            var hold = throttled ? ThrottledHold : LateTimerHold;
             Volatile.Write(ref _strictUntil, Math.Max(_strictUntil, now + (long)(hold.TotalSeconds * frequency)));
-        }
-
-        if (entered && throttled)
-        {
-            Log.StrictAfter429(_logger);
-        }
-        else if (entered)
-        {
-            Log.StrictAfterLateTimer(_logger, lateMilliseconds);
+            return entered;
         }
     }
 
@@ -168,7 +178,10 @@ internal sealed partial class NodeMargin(ILogger? logger = null)
             _extraTicks = Math.Min(max, _extraTicks + step);
         }
 
-        BecomeStrict(now, frequency, 0, throttled: true);
+        if (BecomeStrict(now, frequency, ThrottledHold))
+        {
+            Log.StrictAfter429(_logger);
+        }
     }
 
     public void Succeeded(long threshold, long step)
@@ -192,6 +205,10 @@ internal sealed partial class NodeMargin(ILogger? logger = null)
         [LoggerMessage(2, LogLevel.Warning,
             "SmartRecruiters answered 429 despite the rate window: requests reach it less evenly than they leave, so each now counts in its credential's window until a second after its answer, for at least 30 s.")]
         public static partial void StrictAfter429(ILogger logger);
+
+        [LoggerMessage(4, LogLevel.Warning,
+            "SmartRecruiters counted {Counted} of a credential's requests in its last second where this node sent {Sent} in its window: requests reach it less evenly than they leave (a stall on the way or at SmartRecruiters, or another client on the same credential), so each now counts in its credential's window until a second after its answer. It ends after 5 s without another sign.")]
+        public static partial void StrictAfterWarning(ILogger logger, int counted, int sent);
 
         [LoggerMessage(3, LogLevel.Information,
             "Requests to SmartRecruiters count from when they leave again: this node keeps time, and SmartRecruiters has not answered 429 lately.")]
@@ -218,6 +235,8 @@ internal sealed class RateBudget
     // stays until it is answered, whatever the mode, so that a node turning strict still knows what is in flight.
     private readonly List<Slot> _window = [];
     private readonly LinkedList<TaskCompletionSource> _waiters = new();
+    // When the requests of the last few seconds really left, in order: what SR's count is compared with (Observe).
+    private readonly List<long> _sends = [];
     private readonly long _secondTicks;
     private readonly long _baseMarginTicks;
     private readonly long _maxMarginTicks;
@@ -243,6 +262,9 @@ internal sealed class RateBudget
         _maxMarginTicks = Math.Max(_baseMarginTicks, Ticks(MaxMargin));
         _windowTicks = _secondTicks + _baseMarginTicks;
     }
+
+    /// <summary>How long a send time is kept for comparing with SR's count: longer than any answer takes that is compared.</summary>
+    internal static readonly TimeSpan SendHistory = TimeSpan.FromSeconds(10);
 
     /// <summary>The widest the margin grows after 429s: a quarter of the window, i.e. at worst 8 requests/s of 10.</summary>
     internal static readonly TimeSpan MaxMargin = TimeSpan.FromMilliseconds(250);
@@ -367,13 +389,17 @@ internal sealed class RateBudget
     /// <summary>
     /// Learns from SR's answer: its limits, its count of our requests, and 429s. Limits follow SR's headers within
     /// the configured ones, so one endpoint's stricter limit (SR gives <c>GET /candidates</c> a concurrency of 1)
-    /// does not stick: callers pass <paramref name="learnLimits"/> false for such endpoints.
+    /// does not stick: callers pass <paramref name="learnLimits"/> false for such endpoints. <paramref name="sentAt"/>
+    /// (the lease's <see cref="Lease.SentAt"/>) lets SR's count be checked against what left here in the window before
+    /// the request: SR counting more means requests reach it later than the margin allows for, and the node turns
+    /// strict (<see cref="NodeMargin.Warned"/>).
     /// </summary>
-    public TimeSpan? Observe(int status, HttpResponseHeaders headers, bool learnLimits = true)
+    public TimeSpan? Observe(int status, HttpResponseHeaders headers, bool learnLimits = true, long? sentAt = null)
     {
         lock (_gate)
         {
-            if (learnLimits && Header(headers, "X-RateLimit-Limit") is { } limit && limit >= 1)
+            var srLimit = Header(headers, "X-RateLimit-Limit");
+            if (learnLimits && srLimit is { } limit && limit >= 1)
             {
                 _rateLimit = Math.Min(limit, _options.RequestsPerSecond);
             }
@@ -394,6 +420,19 @@ internal sealed class RateBudget
                 for (var extra = _rateLimit - remaining - ours - 1; extra > 0; extra--)
                 {
                     Insert(new Slot { At = now, Answered = now });
+                }
+
+                if (sentAt is { } sent)
+                {
+                    // SR's count is of the requests that reached it in the second before this one did, itself
+                    // included. Every one of ours among them left before this answer came back, and, unless it took
+                    // longer than this one by more than the margin, after the window before this one left.
+                    var counted = (srLimit ?? _rateLimit) - remaining;
+                    var left = SentSince(sent - window);
+                    if (counted > left)
+                    {
+                        _node.Warned(counted, left, now, _secondTicks);
+                    }
                 }
             }
 
@@ -424,6 +463,38 @@ internal sealed class RateBudget
             _pausedUntil = Math.Max(_pausedUntil, now + (long)(pause.TotalSeconds * _time.TimestampFrequency));
             return pause;
         }
+    }
+
+    /// <summary>How many requests left after <paramref name="from"/> (a second's worth, counted from the latest).</summary>
+    private int SentSince(long from)
+    {
+        var count = 0;
+        for (var i = _sends.Count - 1; i >= 0 && _sends[i] > from; i--)
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Notes that a request left at <paramref name="at"/>, and forgets those older than <see cref="SendHistory"/>.</summary>
+    private void RecordSend(long at)
+    {
+        var index = _sends.Count;
+        while (index > 0 && _sends[index - 1] > at)
+        {
+            index--;
+        }
+
+        _sends.Insert(index, at);
+        var horizon = at - Ticks(SendHistory);
+        var old = 0;
+        while (old < _sends.Count && _sends[old] < horizon)
+        {
+            old++;
+        }
+
+        _sends.RemoveRange(0, old);
     }
 
     /// <summary>When all live slots but limit - 1 have ended (unanswered ones of a strict node at the earliest).</summary>
@@ -499,6 +570,9 @@ internal sealed class RateBudget
                 slot.At = now;
                 Insert(slot);
             }
+
+            slot.Left = true;
+            RecordSend(slot.At);
         }
     }
 
@@ -594,6 +668,9 @@ internal sealed class RateBudget
 
         /// <summary>When its answer was read, or it was given up; null while in flight.</summary>
         public long? Answered { get; set; }
+
+        /// <summary>Whether its request left (<see cref="Lease.Sent"/>): <see cref="At"/> is then when.</summary>
+        public bool Left { get; set; }
     }
 
     internal sealed class Lease(RateBudget budget, Slot slot) : IDisposable
@@ -602,6 +679,9 @@ internal sealed class RateBudget
 
         /// <summary>Call right before the request leaves: its slot moves to now if it leaves later than granted.</summary>
         public void Sent() => budget.Sent(slot);
+
+        /// <summary>When the request left (a <see cref="TimeProvider"/> timestamp), once <see cref="Sent"/> was called.</summary>
+        public long? SentAt => slot.Left ? slot.At : null;
 
         public void Dispose()
         {

@@ -103,7 +103,7 @@ internal sealed partial class SrTransport
             }
 
             var attemptResult = await AttemptAsync(http, baseUrl, budget, call, bearer, expectContinue, options, credential?.ConnectionId, cancellationToken);
-            var (status, body, headers, failure, bodyLeft) = attemptResult;
+            var (status, body, headers, failure, bodyLeft, sentAt) = attemptResult;
             if (failure is not null)
             {
                 var provablyNotSent = call.Content is not null ? !bodyLeft : IsConnectFailure(failure);
@@ -123,7 +123,7 @@ internal sealed partial class SrTransport
                 return Failure<T>(SrOutcomeKind.NotSent, null, attempt, $"{call.Endpoint}: {what}; SR did not act on the request.");
             }
 
-            var pause = budget.Observe(status, headers!, call.LearnLimits);
+            var pause = budget.Observe(status, headers!, call.LearnLimits, sentAt);
             switch (status)
             {
                 case >= 200 and < 300:
@@ -246,7 +246,7 @@ internal sealed partial class SrTransport
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token);
             var body = await response.Content.ReadAsStringAsync(linked.Token);
             _metrics.Attempt(call.Endpoint, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), _time.GetElapsedTime(started), connectionId);
-            return new AttemptResult((int)response.StatusCode, body, response.Headers, null, content?.Started ?? false);
+            return new AttemptResult((int)response.StatusCode, body, response.Headers, null, content?.Started ?? false, lease.SentAt);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !(call.IsCreate && content is { Started: true }))
         {
@@ -394,7 +394,7 @@ internal sealed partial class SrTransport
         e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }
         || e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.HostUnreachable or SocketError.NetworkUnreachable };
 
-    private readonly record struct AttemptResult(int Status, string Body, HttpResponseHeaders? Headers, Exception? Failure, bool BodyLeft);
+    private readonly record struct AttemptResult(int Status, string Body, HttpResponseHeaders? Headers, Exception? Failure, bool BodyLeft, long? SentAt = null);
 
     private static partial class Log
     {
