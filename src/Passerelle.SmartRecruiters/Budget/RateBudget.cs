@@ -237,6 +237,9 @@ internal sealed class RateBudget
     private readonly LinkedList<TaskCompletionSource> _waiters = new();
     // When the requests of the last few seconds really left, in order: what SR's count is compared with (Observe).
     private readonly List<long> _sends = [];
+    // Per endpoint, the quickest round trip lately: the least time SR takes between counting a request and our reading
+    // its answer (see End).
+    private readonly Dictionary<string, RoundTripFloor> _floors = new(StringComparer.Ordinal);
     private readonly long _secondTicks;
     private readonly long _baseMarginTicks;
     private readonly long _maxMarginTicks;
@@ -305,7 +308,13 @@ internal sealed class RateBudget
     }
 
     /// <summary>Waits for a concurrency permit and a send slot; dispose the lease when the response has been read.</summary>
-    public async ValueTask<Lease> AcquireAsync(CancellationToken cancellationToken)
+    public async ValueTask<Lease> AcquireAsync(CancellationToken cancellationToken) => await AcquireAsync(null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="AcquireAsync(CancellationToken)"/>, for a request to <paramref name="endpoint"/> (e.g.
+    /// <c>POST /candidates</c>): its round trips teach the budget how soon after an answer the request stops counting.
+    /// </summary>
+    public async ValueTask<Lease> AcquireAsync(string? endpoint, CancellationToken cancellationToken)
     {
         await WaitForPermitAsync(cancellationToken);
         try
@@ -333,7 +342,7 @@ internal sealed class RateBudget
                         at = Math.Max(at, EarliestFree(now, strict));
                     }
 
-                    slot = new Slot { At = at };
+                    slot = new Slot { At = at, Endpoint = endpoint, Floor = Floor(endpoint, now) };
                     _window.Add(slot);
                     wait = TimeSpan.FromSeconds((double)(at - now) / _time.TimestampFrequency);
                 }
@@ -515,21 +524,26 @@ internal sealed class RateBudget
     private void Prune(long now, bool strict) => _window.RemoveAll(s => s.Answered is not null && End(s, now, strict, earliest: false) <= now);
 
     /// <summary>
-    /// When <paramref name="slot"/> stops counting: a window after it left; on a strict node, also not before a second
-    /// after its answer. An unanswered slot of a strict node counts until it is answered, so its end is unknown:
-    /// <paramref name="earliest"/> gives the soonest it can be (answered now), otherwise it never ends.
+    /// When <paramref name="slot"/> stops counting: a window after it left, and not before a second after SR can have
+    /// counted it. SR counts a request when it reaches it, at the latest its round trip's floor (the quickest answer
+    /// of its endpoint lately, see <see cref="RoundTripFloor"/>) before its answer was read. A request delayed on the
+    /// way, on this node or at SR, comes back that much later, so it counts that much longer, whether or not the node
+    /// saw the stall; a request on time ends a window after it left, as a plain send-time count would. On a strict
+    /// node the floor is not trusted: a second after the answer. An unanswered slot counts until it is answered, so
+    /// its end is unknown: <paramref name="earliest"/> gives the soonest it can be (answered now), otherwise it never
+    /// ends.
     /// </summary>
     private long End(Slot slot, long now, bool strict, bool earliest)
     {
         var sent = slot.At + EffectiveWindow();
-        if (!strict)
-        {
-            return sent;
-        }
-
-        var answered = slot.Answered is { } at ? at + _secondTicks : earliest ? Math.Max(now, slot.At) + _secondTicks : long.MaxValue;
+        var after = _secondTicks - (strict ? 0 : slot.Floor);
+        var answered = slot.Answered is { } at ? at + after : earliest ? Math.Max(now, slot.At) + after : long.MaxValue;
         return Math.Max(sent, answered);
     }
+
+    /// <summary>The round trip floor of <paramref name="endpoint"/> now, in ticks (0 while unknown: a second after the answer).</summary>
+    private long Floor(string? endpoint, long now) =>
+        endpoint is not null && _floors.TryGetValue(endpoint, out var floor) ? floor.Ticks(now, Ticks(RoundTripFloor.Period)) : 0;
 
     /// <summary>Whether a request leaving at <paramref name="now"/> would be one too many in SR's window.</summary>
     private bool WouldExceed(long now, bool strict)
@@ -547,11 +561,33 @@ internal sealed class RateBudget
     }
 
     /// <summary>The request of <paramref name="slot"/> has its answer (or never left): on a strict node it counts a second more.</summary>
-    private void Answered(Slot slot)
+    private void Answered(Slot slot, int? status)
     {
         lock (_gate)
         {
-            slot.Answered ??= _time.GetTimestamp();
+            if (slot.Answered is not null)
+            {
+                return;
+            }
+
+            var now = _time.GetTimestamp();
+            slot.Answered = now;
+            if (status is not (>= 200 and < 300) || !slot.Left)
+            {
+                // Only successes teach the floor, and only theirs can be trusted: SR refuses or fails a request
+                // quicker than it serves one, and a request given up or cut off says nothing of when SR counted it.
+                slot.Floor = 0;
+            }
+            else if (slot.Endpoint is { } endpoint)
+            {
+                if (!_floors.TryGetValue(endpoint, out var floor))
+                {
+                    _floors[endpoint] = floor = new RoundTripFloor();
+                }
+
+                floor.Note(now - slot.At, now, Ticks(RoundTripFloor.Period));
+                slot.Floor = Math.Min(slot.Floor, floor.Ticks(now, Ticks(RoundTripFloor.Period)));
+            }
         }
     }
 
@@ -671,6 +707,12 @@ internal sealed class RateBudget
 
         /// <summary>Whether its request left (<see cref="Lease.Sent"/>): <see cref="At"/> is then when.</summary>
         public bool Left { get; set; }
+
+        /// <summary>The endpoint its request goes to, when the caller said.</summary>
+        public string? Endpoint { get; init; }
+
+        /// <summary>Its endpoint's round trip floor, in ticks, when it was granted (and no more after its answer).</summary>
+        public long Floor { get; set; }
     }
 
     internal sealed class Lease(RateBudget budget, Slot slot) : IDisposable
@@ -683,12 +725,57 @@ internal sealed class RateBudget
         /// <summary>When the request left (a <see cref="TimeProvider"/> timestamp), once <see cref="Sent"/> was called.</summary>
         public long? SentAt => slot.Left ? slot.At : null;
 
+        /// <summary>Call once SR's answer (<paramref name="status"/>) has been read: a success's round trip teaches the endpoint's floor.</summary>
+        public void Read(int status) => budget.Answered(slot, status);
+
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                budget.Answered(slot);
+                budget.Answered(slot, status: null);
                 budget.ReleasePermit();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The quickest round trip of one endpoint over the last one to two <see cref="Period"/>s: a bound on how soon
+    /// before its answer SR counted a request. The quickest, because SR's time between counting and answering is at
+    /// least that of its quickest answer less the way there, which loopback makes nil and the margin covers elsewhere.
+    /// Two periods, so that a round trip SR once gave quicker than it does now stops making requests count longer.
+    /// </summary>
+    internal sealed class RoundTripFloor
+    {
+        internal static readonly TimeSpan Period = TimeSpan.FromMinutes(5);
+
+        private long _current = long.MaxValue;
+        private long _previous = long.MaxValue;
+        private long _since = long.MinValue;
+
+        public void Note(long roundTrip, long now, long period)
+        {
+            Roll(now, period);
+            _current = Math.Min(_current, Math.Max(0, roundTrip));
+        }
+
+        public long Ticks(long now, long period)
+        {
+            Roll(now, period);
+            var floor = Math.Min(_current, _previous);
+            return floor == long.MaxValue ? 0 : floor;
+        }
+
+        private void Roll(long now, long period)
+        {
+            if (_since == long.MinValue)
+            {
+                _since = now;
+            }
+            else if (now - _since >= period)
+            {
+                _previous = now - _since >= 2 * period ? long.MaxValue : _current;
+                _current = long.MaxValue;
+                _since = now;
             }
         }
     }

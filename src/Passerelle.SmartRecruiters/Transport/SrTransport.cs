@@ -207,7 +207,7 @@ internal sealed partial class SrTransport
     private async Task<AttemptResult> AttemptAsync(HttpClient http, Uri baseUrl, RateBudget budget, SrCall call, string? bearer, bool expectContinue,
         SmartRecruitersOptions options, string? connectionId, CancellationToken cancellationToken)
     {
-        using var lease = await budget.AcquireAsync(cancellationToken);
+        using var lease = await budget.AcquireAsync(call.Endpoint, cancellationToken);
         using var request = new HttpRequestMessage(call.Method, new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + call.PathAndQuery));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (bearer is not null)
@@ -245,6 +245,7 @@ internal sealed partial class SrTransport
         {
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token);
             var body = await response.Content.ReadAsStringAsync(linked.Token);
+            lease.Read((int)response.StatusCode);
             _metrics.Attempt(call.Endpoint, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), _time.GetElapsedTime(started), connectionId);
             return new AttemptResult((int)response.StatusCode, body, response.Headers, null, content?.Started ?? false, lease.SentAt);
         }
