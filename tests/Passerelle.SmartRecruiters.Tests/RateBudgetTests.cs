@@ -258,7 +258,7 @@ public sealed class RateBudgetTests
     }
 
     [Fact]
-    public async Task A_timer_late_beyond_the_margin_makes_the_node_strict_for_five_seconds()
+    public async Task A_timer_late_beyond_the_margin_is_reported_as_a_stall_of_five_seconds_and_does_not_make_the_node_strict()
     {
         var node = new NodeMargin();
         var budget = Budget(concurrency: 100, node: node);
@@ -271,7 +271,7 @@ public sealed class RateBudgetTests
         var onTime = budget.AcquireAsync(CancellationToken.None).AsTask();
         await StepAsync(TimeSpan.FromMilliseconds(1035));
         (await onTime.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
-        node.IsStrict(_clock.GetTimestamp()).ShouldBeFalse("15 ms late is within the margin");
+        node.IsStalled(_clock.GetTimestamp()).ShouldBeFalse("15 ms late is within the margin");
 
         // Nine more fill the window; the next is due a window after the first of them, and fires 200 ms late.
         for (var i = 0; i < 9; i++)
@@ -282,12 +282,107 @@ public sealed class RateBudgetTests
         var late = budget.AcquireAsync(CancellationToken.None).AsTask();
         await StepAsync(TimeSpan.FromMilliseconds(1220));
         (await late.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
-        node.IsStrict(_clock.GetTimestamp()).ShouldBeTrue("a timer 200 ms late means requests may leave as late");
+        node.IsStalled(_clock.GetTimestamp()).ShouldBeTrue("a timer 200 ms late means requests leave as late");
+        node.IsStrict(_clock.GetTimestamp()).ShouldBeFalse("their answers come back as late, so they count as much longer: no need to be strict");
 
         _clock.Advance(NodeMargin.LateTimerHold - TimeSpan.FromMilliseconds(1));
-        node.IsStrict(_clock.GetTimestamp()).ShouldBeTrue();
+        node.IsStalled(_clock.GetTimestamp()).ShouldBeTrue();
         _clock.Advance(TimeSpan.FromMilliseconds(1));
-        node.IsStrict(_clock.GetTimestamp()).ShouldBeFalse("5 s without a late timer");
+        node.IsStalled(_clock.GetTimestamp()).ShouldBeFalse("5 s without a late timer");
+    }
+
+    [Fact]
+    public async Task A_request_answered_late_counts_until_a_second_after_its_answer_less_its_endpoints_quickest_round_trip()
+    {
+        var budget = Budget(concurrency: 100);
+        const string endpoint = "POST /candidates";
+        async Task<RateBudget.Lease> SendAsync()
+        {
+            var lease = await budget.AcquireAsync(endpoint, CancellationToken.None);
+            lease.Sent();
+            return lease;
+        }
+
+        // SR answers this endpoint in 150 ms at the quickest.
+        var first = await SendAsync();
+        _clock.Advance(TimeSpan.FromMilliseconds(150));
+        first.Read(201);
+        first.Dispose();
+        _clock.Advance(TimeSpan.FromSeconds(2));
+
+        // Ten leave at once. Nine are answered on time; the first of them comes back 750 ms later: it may have
+        // reached SR as late as 600 ms after it left (stalled on this node or on the way, seen by nobody).
+        var ten = new List<RateBudget.Lease>();
+        for (var i = 0; i < 10; i++)
+        {
+            ten.Add(await SendAsync());
+        }
+
+        _clock.Advance(TimeSpan.FromMilliseconds(150));
+        foreach (var lease in ten.Skip(1))
+        {
+            lease.Read(201);
+            lease.Dispose();
+        }
+
+        _clock.Advance(TimeSpan.FromMilliseconds(600));
+        ten[0].Read(201);
+        ten[0].Dispose();
+
+        // A window after they left (1,020 ms), the nine on time stop counting (SR counted them by 0 ms, their answers
+        // less the floor), so nine more may go; a plain send-time count would let a tenth go too, but SR may count
+        // the late one until 1,600 ms (its answer at 750 ms, less the 150 ms floor, plus a second).
+        var next = new List<Task<RateBudget.Lease>>();
+        for (var i = 0; i < 10; i++)
+        {
+            next.Add(budget.AcquireAsync(endpoint, CancellationToken.None).AsTask());
+        }
+
+        await StepAsync(TimeSpan.FromMilliseconds(1020 - 750));
+        next.Take(9).ShouldAllBe(t => t.IsCompleted, "the nine on time count for a window only");
+        next[9].IsCompleted.ShouldBeFalse("the late request may still count at SR");
+        await StepAsync(TimeSpan.FromMilliseconds(1599 - 1020));
+        next[9].IsCompleted.ShouldBeFalse();
+        await StepAsync(TimeSpan.FromMilliseconds(1));
+        (await next[9].WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+        next.Take(9).ToList().ForEach(t => t.Result.Dispose());
+    }
+
+    [Fact]
+    public async Task Requests_answered_on_time_count_for_a_window_only_and_refusals_do_not_lower_the_floor()
+    {
+        var budget = Budget(concurrency: 100);
+        const string endpoint = "POST /candidates";
+        var warm = await budget.AcquireAsync(endpoint, CancellationToken.None);
+        warm.Sent();
+        _clock.Advance(TimeSpan.FromMilliseconds(150));
+        warm.Read(201);
+        warm.Dispose();
+
+        // A refusal comes back at once: SR counted it, but its quick answer says nothing of how SR serves requests.
+        var refused = await budget.AcquireAsync(endpoint, CancellationToken.None);
+        refused.Sent();
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        refused.Read(400);
+        refused.Dispose();
+        _clock.Advance(TimeSpan.FromSeconds(2));
+
+        // Ten answered within 150 ms + the 20 ms margin: the eleventh goes a window after they left, as ever.
+        var ten = new List<RateBudget.Lease>();
+        for (var i = 0; i < 10; i++)
+        {
+            var lease = await budget.AcquireAsync(endpoint, CancellationToken.None);
+            lease.Sent();
+            ten.Add(lease);
+        }
+
+        _clock.Advance(TimeSpan.FromMilliseconds(170));
+        ten.ForEach(l => { l.Read(201); l.Dispose(); });
+        var eleventh = budget.AcquireAsync(endpoint, CancellationToken.None).AsTask();
+        await StepAsync(TimeSpan.FromMilliseconds(1019 - 170));
+        eleventh.IsCompleted.ShouldBeFalse();
+        await StepAsync(TimeSpan.FromMilliseconds(1));
+        (await eleventh.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
     }
 
     [Fact]
@@ -363,11 +458,11 @@ public sealed class RateBudgetTests
         // Ticks on time, then one 20 ms late (within the margin): still healthy.
         await StepAsync(RateBudgets.WatchdogPeriod);
         await StepAsync(RateBudgets.WatchdogPeriod + TimeSpan.FromMilliseconds(20));
-        budgets.Node.IsStrict(_clock.GetTimestamp()).ShouldBeFalse();
+        budgets.Node.IsStalled(_clock.GetTimestamp()).ShouldBeFalse();
 
         // The process froze for 300 ms: the next tick fires that late.
         await StepAsync(TimeSpan.FromMilliseconds(300));
-        budgets.Node.IsStrict(_clock.GetTimestamp()).ShouldBeTrue("a tick 275 ms late is a stall the margin does not cover");
+        budgets.Node.IsStalled(_clock.GetTimestamp()).ShouldBeTrue("a tick 275 ms late is a stall the margin does not cover");
     }
 
     private sealed class StaticOptions(SmartRecruitersOptions value) : Microsoft.Extensions.Options.IOptionsMonitor<SmartRecruitersOptions>

@@ -69,23 +69,22 @@ internal sealed class RateBudgets(IOptionsMonitor<SmartRecruitersOptions> option
 /// of one credential. So a 429 on any credential widens every credential's margin, and long runs without one
 /// narrow it back. Each credential still keeps its own margin too; the wider of the two applies.
 /// <para>
-/// It also knows when the margin cannot be trusted at all: when this node's own timers fire later than the margin
-/// (an overloaded or stalled process), or SR answers 429 despite the window, a request may reach SR any time before
-/// its answer comes back. The node is then <em>strict</em>: every credential counts each request in its window until
-/// a second after its answer, which no transit delay can defeat (SR counted it before it answered), at the price of
-/// the round trip's share of the second. A stall harms the requests that left during it, which a strict count covers
-/// until a second after their answers: so strictness lasts <see cref="LateTimerHold"/> after the last late timer,
-/// and a node that stays overloaded stays strict (its budget is not what limits it then). A 429 comes from jitter
-/// the node may not see itself (its network, SR): <see cref="ThrottledHold"/>. SR's headers warn of such jitter
-/// before it costs a 429: an answer whose <c>X-RateLimit-Remaining</c> shows SR counting more of the credential's
-/// requests in its second than left here within the window before that request (see <see cref="RateBudget.Observe"/>)
-/// means a request reached SR later than the margin allows for, a stall on the way or at SR; the node turns strict
-/// for <see cref="LateTimerHold"/>, as after a late timer. A healthy node keeps the cheaper send-time count.
+/// It also knows when the budget's model cannot be trusted. A request counts until a second after SR can have
+/// counted it, which its answer bounds (see <c>RateBudget.End</c>): a stall on this node or on the way makes the
+/// answer late too, so stalls cost throughput, not 429s, and this class only reports them (<see cref="TimerFired"/>,
+/// from every waiting caller and a watchdog). What the model cannot foresee is SR counting a request later than its
+/// quickest round trip says it can (another client on the credential, or SR counting differently than assumed). Two
+/// signs show it: a 429 despite the window, and an answer whose <c>X-RateLimit-Remaining</c> shows SR counting more
+/// of the credential's requests in its second than left here within the window before that request (see
+/// <see cref="RateBudget.Observe"/>). The node is then <em>strict</em>: every credential counts each request until
+/// a second after its answer, which no timing can defeat (SR counted it before it answered), at the price of the
+/// round trip's share of the second: for <see cref="ThrottledHold"/> after a 429, <see cref="LateTimerHold"/> after
+/// a warning.
 /// </para>
 /// </summary>
 internal sealed partial class NodeMargin(ILogger? logger = null)
 {
-    /// <summary>How long a node stays strict after its last late timer: a second after the answers of the requests sent during the stall.</summary>
+    /// <summary>How long a stall is one episode (one warning), and a node stays strict after SR's warning (see <see cref="Warned"/>).</summary>
     internal static readonly TimeSpan LateTimerHold = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a node stays strict after a 429.</summary>
@@ -97,6 +96,10 @@ internal sealed partial class NodeMargin(ILogger? logger = null)
     private long _successes;
     private long _strictUntil = long.MinValue;
     private bool _strict;
+    private long _stalledUntil = long.MinValue;
+
+    /// <summary>Whether a timer of this node fired later than the margin within the last <see cref="LateTimerHold"/>.</summary>
+    public bool IsStalled(long now) => now < Volatile.Read(ref _stalledUntil);
 
     /// <summary>Whether requests count until a second after their answer (see the class summary) at <paramref name="now"/>.</summary>
     public bool IsStrict(long now)
@@ -121,16 +124,27 @@ internal sealed partial class NodeMargin(ILogger? logger = null)
 
     /// <summary>
     /// A timer of this node fired <paramref name="lateTicks"/> after its time. Beyond <paramref name="marginTicks"/>,
-    /// requests may leave as late after their stamp, and the margin no longer covers them: the node turns strict.
+    /// requests leave later than their stamp by more than the margin. That costs no 429: such a request's answer comes
+    /// back as late, so it counts as much longer (see <c>RateBudget.End</c>). It costs throughput, and an operator
+    /// should know: one warning per stall (<see cref="LateTimerHold"/> without a late timer ends one).
     /// </summary>
     public void TimerFired(long lateTicks, long marginTicks, long now, long frequency)
     {
-        if (lateTicks > marginTicks)
+        if (lateTicks <= marginTicks)
         {
-            if (BecomeStrict(now, frequency, LateTimerHold))
-            {
-                Log.StrictAfterLateTimer(_logger, lateTicks * 1000 / frequency);
-            }
+            return;
+        }
+
+        bool entered;
+        lock (_gate)
+        {
+            entered = now >= _stalledUntil;
+            Volatile.Write(ref _stalledUntil, Math.Max(_stalledUntil, now + (long)(LateTimerHold.TotalSeconds * frequency)));
+        }
+
+        if (entered)
+        {
+            Log.Stalled(_logger, lateTicks * 1000 / frequency);
         }
     }
 
@@ -199,8 +213,8 @@ internal sealed partial class NodeMargin(ILogger? logger = null)
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Warning,
-            "This node's timers fire {LateMilliseconds} ms late (an overloaded or stalled process): requests to SmartRecruiters may reach it later than they are counted here, so each now counts in its credential's window until a second after its answer. Slower, but safe from 429s; it ends after 5 s on time. Give the node more CPU if this lasts.")]
-        public static partial void StrictAfterLateTimer(ILogger logger, long lateMilliseconds);
+            "This node's timers fire {LateMilliseconds} ms late (an overloaded or stalled process): its requests to SmartRecruiters leave late and their answers are read late, so each counts longer in its credential's window and deliveries slow down. Give the node more CPU if this warning recurs.")]
+        public static partial void Stalled(ILogger logger, long lateMilliseconds);
 
         [LoggerMessage(2, LogLevel.Warning,
             "SmartRecruiters answered 429 despite the rate window: requests reach it less evenly than they leave, so each now counts in its credential's window until a second after its answer, for at least 30 s.")]
@@ -211,7 +225,7 @@ internal sealed partial class NodeMargin(ILogger? logger = null)
         public static partial void StrictAfterWarning(ILogger logger, int counted, int sent);
 
         [LoggerMessage(3, LogLevel.Information,
-            "Requests to SmartRecruiters count from when they leave again: this node keeps time, and SmartRecruiters has not answered 429 lately.")]
+            "Requests to SmartRecruiters count again until a second after SmartRecruiters can have counted them, not after their answers: it has given no 429 or warning lately.")]
         public static partial void StrictEnded(ILogger logger);
     }
 }
@@ -222,8 +236,9 @@ internal sealed partial class NodeMargin(ILogger? logger = null)
 /// window allows, so waiting callers queue in order instead of stampeding. SR's headers can only tighten it; 429s
 /// pause the whole credential (Retry-After when SR sends one, jittered exponential backoff otherwise) and widen the
 /// margin, since a 429 despite the window means requests reach SR less evenly than they leave; a long run without
-/// one narrows it back towards the configured value. While the node is strict (see <see cref="NodeMargin"/>), a slot
-/// ends a second after its request's answer if that is later than its send-time end.
+/// one narrows it back towards the configured value. A slot ends a window after its request left, or a second after
+/// SR can have counted it if that is later (see <see cref="End"/>); while the node is strict (see
+/// <see cref="NodeMargin"/>), a second after its answer.
 /// </summary>
 internal sealed class RateBudget
 {
