@@ -575,7 +575,10 @@ internal sealed class RateBudget
         return count >= _rateLimit;
     }
 
-    /// <summary>The request of <paramref name="slot"/> has its answer (or never left): on a strict node it counts a second more.</summary>
+    /// <summary>
+    /// The request of <paramref name="slot"/> has its answer (<paramref name="status"/>), or was given up or never left
+    /// (null): when it stops counting follows from then (see <see cref="End"/>).
+    /// </summary>
     private void Answered(Slot slot, int? status)
     {
         lock (_gate)
