@@ -296,18 +296,11 @@ public sealed class RateBudgetTests
     {
         var budget = Budget(concurrency: 100);
         const string endpoint = "POST /candidates";
-        async Task<RateBudget.Lease> SendAsync()
-        {
-            var lease = await budget.AcquireAsync(endpoint, CancellationToken.None);
-            lease.Sent();
-            return lease;
-        }
 
         // SR answers this endpoint in 150 ms at the quickest.
-        var first = await SendAsync();
+        var first = await SentAsync(budget, endpoint);
         _clock.Advance(TimeSpan.FromMilliseconds(150));
-        first.Read(201);
-        first.Dispose();
+        Answer(first, 201);
         _clock.Advance(TimeSpan.FromSeconds(2));
 
         // Ten leave at once. Nine are answered on time; the first of them comes back 750 ms later: it may have
@@ -315,19 +308,13 @@ public sealed class RateBudgetTests
         var ten = new List<RateBudget.Lease>();
         for (var i = 0; i < 10; i++)
         {
-            ten.Add(await SendAsync());
+            ten.Add(await SentAsync(budget, endpoint));
         }
 
         _clock.Advance(TimeSpan.FromMilliseconds(150));
-        foreach (var lease in ten.Skip(1))
-        {
-            lease.Read(201);
-            lease.Dispose();
-        }
-
+        ten.Skip(1).ToList().ForEach(l => Answer(l, 201));
         _clock.Advance(TimeSpan.FromMilliseconds(600));
-        ten[0].Read(201);
-        ten[0].Dispose();
+        Answer(ten[0], 201);
 
         // A window after they left (1,020 ms), the nine on time stop counting (SR counted them by 0 ms, their answers
         // less the floor), so nine more may go; a plain send-time count would let a tenth go too, but SR may count
@@ -353,31 +340,25 @@ public sealed class RateBudgetTests
     {
         var budget = Budget(concurrency: 100);
         const string endpoint = "POST /candidates";
-        var warm = await budget.AcquireAsync(endpoint, CancellationToken.None);
-        warm.Sent();
+        var warm = await SentAsync(budget, endpoint);
         _clock.Advance(TimeSpan.FromMilliseconds(150));
-        warm.Read(201);
-        warm.Dispose();
+        Answer(warm, 201);
 
         // A refusal comes back at once: SR counted it, but its quick answer says nothing of how SR serves requests.
-        var refused = await budget.AcquireAsync(endpoint, CancellationToken.None);
-        refused.Sent();
+        var refused = await SentAsync(budget, endpoint);
         _clock.Advance(TimeSpan.FromMilliseconds(1));
-        refused.Read(400);
-        refused.Dispose();
+        Answer(refused, 400);
         _clock.Advance(TimeSpan.FromSeconds(2));
 
         // Ten answered within 150 ms + the 20 ms margin: the eleventh goes a window after they left, as ever.
         var ten = new List<RateBudget.Lease>();
         for (var i = 0; i < 10; i++)
         {
-            var lease = await budget.AcquireAsync(endpoint, CancellationToken.None);
-            lease.Sent();
-            ten.Add(lease);
+            ten.Add(await SentAsync(budget, endpoint));
         }
 
         _clock.Advance(TimeSpan.FromMilliseconds(170));
-        ten.ForEach(l => { l.Read(201); l.Dispose(); });
+        ten.ForEach(l => Answer(l, 201));
         var eleventh = budget.AcquireAsync(endpoint, CancellationToken.None).AsTask();
         await StepAsync(TimeSpan.FromMilliseconds(1019 - 170));
         eleventh.IsCompleted.ShouldBeFalse();
@@ -411,8 +392,7 @@ public sealed class RateBudgetTests
         var sent = new List<(RateBudget.Lease Lease, long At)>();
         async Task SendAsync()
         {
-            var lease = await budget.AcquireAsync(CancellationToken.None);
-            lease.Sent();
+            var lease = await SentAsync(budget);
             sent.Add((lease, lease.SentAt!.Value));
         }
 
@@ -487,6 +467,21 @@ public sealed class RateBudgetTests
         }
 
         return (budget, leases);
+    }
+
+    /// <summary>A request to <paramref name="endpoint"/> that was granted its slot and has left.</summary>
+    private static async Task<RateBudget.Lease> SentAsync(RateBudget budget, string? endpoint = null)
+    {
+        var lease = await budget.AcquireAsync(endpoint, CancellationToken.None);
+        lease.Sent();
+        return lease;
+    }
+
+    /// <summary>SR answered the request of <paramref name="lease"/> with <paramref name="status"/>, and it was read.</summary>
+    private static void Answer(RateBudget.Lease lease, int status)
+    {
+        lease.Read(status);
+        lease.Dispose();
     }
 
     /// <summary>Moves the fake clock and lets the budget's timer continuations run.</summary>

@@ -141,13 +141,13 @@ internal sealed partial class ConnectionLane(
             _deliveryFailures = 0;
             _deliveryPausedBecause = round.PausedBecause;
             var now = time.GetUtcNow();
+            _unconfirmedOutages = round.NodeUnavailable && health.CanWork ? _unconfirmedOutages + 1 : 0;
             if (round.NodeUnavailable)
             {
                 // The node lost its database mid-round (it said so once): the applications wait where they are, and
                 // the lane looks again shortly, as when the round could not start. When the node's own check finds the
                 // database fine round after round, the failure is this lane's after all (a query that times out, say),
                 // and it is reported rather than retried in silence.
-                _unconfirmedOutages = health.CanWork ? _unconfirmedOutages + 1 : 0;
                 if (_unconfirmedOutages == UnconfirmedOutagesToWarn)
                 {
                     Log.DatabaseFailsForThisLane(logger, Id.Value, _unconfirmedOutages);
@@ -159,7 +159,6 @@ internal sealed partial class ConnectionLane(
             }
             else if (round.BackedOff)
             {
-                _unconfirmedOutages = 0;
                 // The whole connection waits (SR did not take a request); the next round probes with one application.
                 _deliveryBackoffs++;
                 var resume = now + settings.Backoff(_deliveryBackoffs, null);
@@ -178,7 +177,6 @@ internal sealed partial class ConnectionLane(
                     _deliveryBackoffs = 0;
                 }
 
-                _unconfirmedOutages = 0;
                 _deliveryResumeAt = null;
                 wait = round.PausedBecause is not null || round.NextDueAt is null ? supervisor : Min(round.NextDueAt.Value - now, supervisor);
             }

@@ -258,6 +258,8 @@ internal sealed class RateBudget
     private readonly long _secondTicks;
     private readonly long _baseMarginTicks;
     private readonly long _maxMarginTicks;
+    private readonly long _floorPeriodTicks;
+    private readonly long _sendHistoryTicks;
     private long _windowTicks;
     private long _successesSinceThrottle;
     private int _rateLimit;
@@ -279,6 +281,8 @@ internal sealed class RateBudget
         _baseMarginTicks = Ticks(options.RateWindowMargin);
         _maxMarginTicks = Math.Max(_baseMarginTicks, Ticks(MaxMargin));
         _windowTicks = _secondTicks + _baseMarginTicks;
+        _floorPeriodTicks = Ticks(RoundTripFloor.Period);
+        _sendHistoryTicks = Ticks(SendHistory);
     }
 
     /// <summary>How long a send time is kept for comparing with SR's count: longer than any answer takes that is compared.</summary>
@@ -446,8 +450,10 @@ internal sealed class RateBudget
                     Insert(new Slot { At = now, Answered = now });
                 }
 
-                if (sentAt is { } sent)
+                if (sentAt is { } sent && now - sent < _sendHistoryTicks - window)
                 {
+                    // (An answer slower than the history holds, a long upload's say, is not compared: the sends of
+                    // the window before it are forgotten.)
                     // SR's count is of the requests that reached it in the second before this one did, itself
                     // included. Every one of ours among them left before this answer came back, and, unless it took
                     // longer than this one by more than the margin, after the window before this one left.
@@ -511,7 +517,7 @@ internal sealed class RateBudget
         }
 
         _sends.Insert(index, at);
-        var horizon = at - Ticks(SendHistory);
+        var horizon = at - _sendHistoryTicks;
         var old = 0;
         while (old < _sends.Count && _sends[old] < horizon)
         {
@@ -558,7 +564,7 @@ internal sealed class RateBudget
 
     /// <summary>The round trip floor of <paramref name="endpoint"/> now, in ticks (0 while unknown: a second after the answer).</summary>
     private long Floor(string? endpoint, long now) =>
-        endpoint is not null && _floors.TryGetValue(endpoint, out var floor) ? floor.Ticks(now, Ticks(RoundTripFloor.Period)) : 0;
+        endpoint is not null && _floors.TryGetValue(endpoint, out var floor) ? floor.Ticks(now, _floorPeriodTicks) : 0;
 
     /// <summary>Whether a request leaving at <paramref name="now"/> would be one too many in SR's window.</summary>
     private bool WouldExceed(long now, bool strict)
@@ -603,8 +609,8 @@ internal sealed class RateBudget
                     _floors[endpoint] = floor = new RoundTripFloor();
                 }
 
-                floor.Note(now - slot.At, now, Ticks(RoundTripFloor.Period));
-                slot.Floor = Math.Min(slot.Floor, floor.Ticks(now, Ticks(RoundTripFloor.Period)));
+                floor.Note(now - slot.At, now, _floorPeriodTicks);
+                slot.Floor = Math.Min(slot.Floor, floor.Ticks(now, _floorPeriodTicks));
             }
         }
     }
